@@ -1,0 +1,15 @@
+// What the rest of residency-gate knows of a caller once its token has verified.
+
+export interface VerifiedIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+  /** The origin region read from the issuer's configured claim; a declared policy region. */
+  readonly region: string;
+  readonly expiresAt?: number;
+}
+
+/** Verifies a raw token (no "Bearer " prefix). Rejects with a ResidencyError carrying a TOKEN_* or JWKS_UNAVAILABLE code. */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifiedIdentity>;
+  close(): void;
+}
