@@ -1,0 +1,141 @@
+// The Check pipeline in its stages: facts from Envoy's request → identity → target → decision →
+// audit → Envoy's answer. Each stage throws a ResidencyError with its own code; anything else is
+// an INTERNAL deny. Nothing here answers OK unless a decision said allow and its record is durable.
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Config } from '../config/schema.js';
+import type { CheckRequest__Output } from '../envoy/generated/envoy/service/auth/v3/CheckRequest.js';
+import type { CheckResponse } from '../envoy/generated/envoy/service/auth/v3/CheckResponse.js';
+import type { AuthorizationHandlers } from '../envoy/generated/envoy/service/auth/v3/Authorization.js';
+import { ResidencyError, type ErrorCode } from '../errors/catalog.js';
+import { findBearerToken } from '../identity/credentials.js';
+import type { TokenVerifier, VerifiedIdentity } from '../identity/types.js';
+import type { Logger } from '../logging/logger.js';
+import { decide } from '../policy/decide.js';
+import { resolveTarget } from '../policy/targets.js';
+import type { Decision, ResolvedTarget } from '../policy/types.js';
+import type { AuditWriter } from '../audit/writer.js';
+import { factsFromCheckRequest, type CheckFacts } from './access-request.js';
+import { allowResponse, denyResponse, RESIDENCY_HEADER_PREFIX } from './check-response.js';
+import { denyBody, residencyMetadata } from './answer-content.js';
+
+export interface CheckDependencies {
+  readonly config: Config;
+  readonly verifier: TokenVerifier;
+  readonly audit: AuditWriter;
+  readonly logger: Logger;
+}
+
+/** What the pipeline knew when it stopped: enough to audit and to explain a deny. */
+export interface CheckOutcome {
+  readonly facts: CheckFacts;
+  readonly identity?: VerifiedIdentity;
+  readonly target?: ResolvedTarget;
+  readonly decision?: Decision;
+  readonly code?: ErrorCode;
+}
+
+export function createCheckHandlers(deps: CheckDependencies): AuthorizationHandlers {
+  return {
+    Check(call: ServerUnaryCall<CheckRequest__Output, CheckResponse>, callback: sendUnaryData<CheckResponse>) {
+      check(deps, call.request).then(
+        (response) => callback(null, response),
+        // Only reached when even the deny could not be built; a gRPC error makes Envoy fail closed.
+        (err: unknown) => {
+          deps.logger.error({ err }, 'could not build a Check answer; failing the call');
+          callback({ code: 13, details: 'residency-gate internal error' }, null);
+        },
+      );
+    },
+  };
+}
+
+export async function check(deps: CheckDependencies, request: CheckRequest__Output): Promise<CheckResponse> {
+  const started = performance.now();
+  let outcome = await evaluate(deps, request);
+  try {
+    await deps.audit.append(auditEntry(outcome));
+  } catch (err) {
+    deps.logger.error({ err, request_id: outcome.facts.requestId }, 'audit write failed; denying');
+    outcome = { ...outcome, code: 'AUDIT_UNAVAILABLE' };
+  }
+  logDecision(deps.logger, outcome, performance.now() - started);
+  return answer(outcome);
+}
+
+async function evaluate(deps: CheckDependencies, request: CheckRequest__Output): Promise<CheckOutcome> {
+  let facts: CheckFacts = { requestId: '', method: '', headers: {}, hints: { authority: '', path: '' } };
+  let identity: VerifiedIdentity | undefined;
+  let target: ResolvedTarget | undefined;
+  try {
+    facts = factsFromCheckRequest(request);
+    const { identity: idConfig, policy } = deps.config;
+    const token = findBearerToken(facts.headers, idConfig.token_header, idConfig.max_token_bytes);
+    identity = await deps.verifier.verify(token);
+    target = resolveTarget(policy, facts.hints);
+    const decision = decide(identity.region, target);
+    return { facts, identity, target, decision, code: decision.code };
+  } catch (err) {
+    if (err instanceof ResidencyError) {
+      deps.logger.debug({ request_id: facts.requestId, code: err.code, detail: err.message }, 'check stopped');
+      return { facts, identity, target, code: err.code };
+    }
+    deps.logger.error({ err, request_id: facts.requestId }, 'check failed unexpectedly; denying');
+    return { facts, identity, target, code: 'INTERNAL' };
+  }
+}
+
+function answer(outcome: CheckOutcome): CheckResponse {
+  const metadata = residencyMetadata(outcome);
+  const { decision, identity } = outcome;
+  if (decision?.outcome === 'allow' && outcome.code === undefined && identity) {
+    return allowResponse({
+      headers: {
+        'x-residency-origin-region': decision.originRegion,
+        'x-residency-target': decision.target.name,
+        'x-residency-target-region': decision.target.region,
+        'x-residency-decision': decision.outcome,
+      },
+      clientResidencyHeaders: Object.keys(outcome.facts.headers).filter((h) => h.startsWith(RESIDENCY_HEADER_PREFIX)),
+      metadata,
+    });
+  }
+  const code = outcome.code ?? 'INTERNAL';
+  return denyResponse({ code, body: denyBody(outcome, code), metadata });
+}
+
+function auditEntry(outcome: CheckOutcome) {
+  const { facts, identity, target, decision } = outcome;
+  return {
+    kind: 'decision' as const,
+    request_id: facts.requestId,
+    subject: identity?.subject ?? null,
+    issuer: identity?.issuer ?? null,
+    origin_region: identity?.region ?? null,
+    target: target?.name ?? null,
+    target_region: target?.region ?? null,
+    decision: decision?.outcome === 'allow' && outcome.code === undefined ? ('allow' as const) : ('deny' as const),
+    rule: decision?.rule ?? null,
+    code: outcome.code ?? null,
+    method: facts.method,
+    authority: facts.hints.authority,
+    path: facts.hints.path,
+  };
+}
+
+function logDecision(logger: Logger, outcome: CheckOutcome, ms: number): void {
+  logger.info(
+    {
+      request_id: outcome.facts.requestId,
+      decision: outcome.code === undefined ? outcome.decision?.outcome : 'deny',
+      code: outcome.code,
+      rule: outcome.decision?.rule,
+      origin_region: outcome.identity?.region,
+      target: outcome.target?.name,
+      target_region: outcome.target?.region,
+      subject: outcome.identity?.subject,
+      issuer: outcome.identity?.issuer,
+      ms: Math.round(ms * 100) / 100,
+    },
+    'residency decision',
+  );
+}

@@ -1,0 +1,34 @@
+// Loads Envoy's service definitions from the .proto files that @grpc/grpc-js-xds ships, once.
+// This folder is the only place that knows Envoy's message types; see scripts/gen-envoy-types.mjs.
+import { loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { ProtoGrpcType as AuthGrpcType } from './generated/external_auth.js';
+import type { ProtoGrpcType as ExtProcGrpcType } from './generated/external_processor.js';
+
+const require = createRequire(import.meta.url);
+const depsDir = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+
+export const ENVOY_INCLUDE_DIRS = ['envoy-api', 'googleapis', 'protoc-gen-validate', 'xds'].map((d) => join(depsDir, d));
+
+// The same options the generated types were made with (scripts/gen-envoy-types.mjs).
+const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true } as const;
+
+let cached: PackageDefinition | undefined;
+
+/** Every service this server offers, in one definition, so reflection can describe them all. */
+export function envoyPackageDefinition(): PackageDefinition {
+  cached ??= loadSync(
+    ['envoy/service/auth/v3/external_auth.proto', 'envoy/service/ext_proc/v3/external_processor.proto', healthProtoPath],
+    { ...LOADER_OPTIONS, includeDirs: ENVOY_INCLUDE_DIRS },
+  );
+  return cached;
+}
+
+export type EnvoyGrpc = AuthGrpcType & ExtProcGrpcType;
+
+export function envoyGrpc(): EnvoyGrpc {
+  return loadPackageDefinition(envoyPackageDefinition()) as unknown as EnvoyGrpc;
+}
