@@ -5,6 +5,7 @@ export interface VerifiedIdentity {
   readonly subject: string;
   /** The origin region read from the issuer's configured claim; a declared policy region. */
   readonly region: string;
+  /** The token's `exp`: seconds since the epoch, as in the JWT. */
   readonly expiresAt?: number;
 }
 
