@@ -6,10 +6,11 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ProtoGrpcType as AuthGrpcType } from './generated/external_auth.js';
-import type { ProtoGrpcType as ExtProcGrpcType } from './generated/external_processor.js';
 
 const require = createRequire(import.meta.url);
 const depsDir = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+// Reflection lists the services of the definition it is given, so its own proto goes in too.
+const reflectionProtoPath = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
 
 export const ENVOY_INCLUDE_DIRS = ['envoy-api', 'googleapis', 'protoc-gen-validate', 'xds'].map((d) => join(depsDir, d));
 
@@ -18,16 +19,16 @@ const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults:
 
 let cached: PackageDefinition | undefined;
 
-/** Every service this server offers, in one definition, so reflection can describe them all. */
+/** Every service this server offers (and only those), in one definition, so reflection describes them all. */
 export function envoyPackageDefinition(): PackageDefinition {
   cached ??= loadSync(
-    ['envoy/service/auth/v3/external_auth.proto', 'envoy/service/ext_proc/v3/external_processor.proto', healthProtoPath],
+    ['envoy/service/auth/v3/external_auth.proto', healthProtoPath, reflectionProtoPath],
     { ...LOADER_OPTIONS, includeDirs: ENVOY_INCLUDE_DIRS },
   );
   return cached;
 }
 
-export type EnvoyGrpc = AuthGrpcType & ExtProcGrpcType;
+export type EnvoyGrpc = AuthGrpcType;
 
 export function envoyGrpc(): EnvoyGrpc {
   return loadPackageDefinition(envoyPackageDefinition()) as unknown as EnvoyGrpc;
