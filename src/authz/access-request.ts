@@ -20,7 +20,9 @@ export function factsFromCheckRequest(req: CheckRequest__Output): CheckFacts {
   const context = attributes?.context_extensions ?? {};
   const path = http?.path ?? '';
   return {
-    requestId: http?.id || headers['x-request-id'] || '',
+    // Envoy's x-request-id is what its access log, the upstream and ext_proc see; attributes' `id`
+    // is only a stream number, used where no x-request-id exists.
+    requestId: headers['x-request-id'] || http?.id || '',
     method: http?.method ?? '',
     headers,
     hints: {

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { AUDIENCE, ISSUER, type TestIssuer } from './issuer.js';
 
-export function rawTestConfig(issuer: TestIssuer, auditFile: string, listen = '127.0.0.1:0'): Record<string, unknown> {
+export function rawTestConfig(issuer: TestIssuer, auditFile: string, listen = '127.0.0.1:0', logLevel = 'silent'): Record<string, unknown> {
   return {
     server: { listen, shutdown_grace_ms: 1000 },
     identity: {
@@ -21,7 +21,7 @@ export function rawTestConfig(issuer: TestIssuer, auditFile: string, listen = '1
       ],
     },
     audit: { file: auditFile },
-    log: { level: 'silent' },
+    log: { level: logLevel },
   };
 }
 
@@ -30,6 +30,7 @@ export async function testConfig(issuer: TestIssuer): Promise<{ config: Config; 
   return { config: parseConfig(rawTestConfig(issuer, auditFile), issuer.dir), auditFile };
 }
 
-export function testConfigYaml(issuer: TestIssuer, auditFile: string, listen: string): string {
-  return stringify(rawTestConfig(issuer, auditFile, listen));
+/** For a residency-gate child process: logs at info, so its "serving" line tells the bound port. */
+export function testConfigYaml(issuer: TestIssuer, auditFile: string, listen = '127.0.0.1:0'): string {
+  return stringify(rawTestConfig(issuer, auditFile, listen, 'info'));
 }
