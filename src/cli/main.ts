@@ -3,8 +3,12 @@
 // a non-zero exit.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { defaultConfigPath } from './package-root.js';
+import { join } from 'node:path';
+import { defaultConfigPath, packageRoot } from './package-root.js';
 import { serve } from './serve.js';
+import { mintToken } from './token-mint.js';
+
+const DEMO_ISSUER = 'https://issuer.demo.residency-gate.test';
 
 const HELP = `residency-gate: data-residency enforcement for Envoy (ext_authz)
 
@@ -15,6 +19,12 @@ Usage:
   residency-gate validate FILE
       Check a config file; print every problem with its path; exit 1 if there is any.
       Example: residency-gate validate config/example.yaml
+  residency-gate token mint --region REGION [--key FILE] [--subject SUB] [--issuer ISS]
+                            [--audience AUD] [--ttl SECONDS]
+      Sign a token with a local private JWK, for demos and tests only. Defaults: the example
+      config's demo issuer key (config/example/demo-issuer.private.jwk.json), subject "demo-user",
+      audience "residency-gate", ttl 3600.
+      Example: residency-gate token mint --region eu-west-1
   residency-gate --help
 
 Without --config, serve uses the example config shipped with the package.
@@ -28,6 +38,12 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       listen: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      key: { type: 'string' },
+      region: { type: 'string' },
+      subject: { type: 'string' },
+      issuer: { type: 'string' },
+      audience: { type: 'string' },
+      ttl: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -44,6 +60,22 @@ async function main(argv: string[]): Promise<number> {
       if (file === undefined) throw new UsageError('validate needs a FILE');
       await loadConfig(file);
       process.stdout.write(`${file}: valid\n`);
+      return 0;
+    }
+    case 'token': {
+      if (rest[0] !== 'mint') throw new UsageError('usage: residency-gate token mint --region REGION');
+      if (values.region === undefined) throw new UsageError('token mint needs --region');
+      const ttl = Number(values.ttl ?? 3600);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive number of seconds');
+      const token = await mintToken({
+        keyFile: values.key ?? join(packageRoot(), 'config/example/demo-issuer.private.jwk.json'),
+        issuer: values.issuer ?? DEMO_ISSUER,
+        audience: values.audience ?? 'residency-gate',
+        region: values.region,
+        subject: values.subject ?? 'demo-user',
+        ttlSeconds: ttl,
+      });
+      process.stdout.write(`${token}\n`);
       return 0;
     }
     default:
