@@ -1,6 +1,8 @@
 // The configuration file's schema: every option, its default, and the checks that span several
 // options. Unknown keys are errors (a typo must not silently disable a rule).
 import { z } from 'zod';
+import { auditConfigSchema } from '../audit/config.js';
+import { maskingConfigSchema } from '../masking/config.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
@@ -57,7 +59,8 @@ export const configSchema = z
       targets: z.array(target).default([]),
       default_target: z.strictObject({ name: z.string().min(1), region: regionName }).optional(),
     }),
-    audit: z.strictObject({ file: z.string().min(1) }),
+    audit: auditConfigSchema,
+    masking: maskingConfigSchema.prefault({}),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
