@@ -7,6 +7,7 @@ import { AuditWriter } from './audit/writer.js';
 import { createCheckHandlers } from './authz/check-service.js';
 import type { Config } from './config/schema.js';
 import { envoyGrpc, envoyPackageDefinition } from './envoy/protos.js';
+import { normaliseForReflection } from './envoy/reflection-descriptors.js';
 import { createTokenVerifier, type VerifierOptions } from './identity/verifier.js';
 import type { Logger } from './logging/logger.js';
 
@@ -42,7 +43,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const server = new Server();
   server.addService(envoyGrpc().envoy.service.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger }));
   health.addToServer(server);
-  new ReflectionService(envoyPackageDefinition()).addToServer(server);
+  new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
 
   const address = options.listen ?? config.server.listen;
   const port = await new Promise<number>((resolve, reject) => {

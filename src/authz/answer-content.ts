@@ -25,5 +25,8 @@ export function residencyMetadata(outcome: CheckOutcome): JsonObject {
     target: outcome.target?.name ?? null,
     target_region: outcome.target?.region ?? null,
     request_id: outcome.facts.requestId,
+    // ext_proc reads these (Envoy forwards this namespace to it): which profile masks which body.
+    mask_request: allowed ? (outcome.decision?.masking.request ?? null) : null,
+    mask_response: allowed ? (outcome.decision?.masking.response ?? null) : null,
   };
 }

@@ -40,6 +40,15 @@ const target = z.strictObject({
   path_prefix: z.string().startsWith('/').default('/'),
 });
 
+const maskingRule = z.strictObject({
+  profile: z.string().min(1),
+  directions: z.array(z.enum(['request', 'response'])).min(1).default(['request', 'response']),
+  targets: z.array(z.string().min(1)).min(1).optional(),
+  origin_regions: z.array(regionName).min(1).optional(),
+  target_regions: z.array(regionName).min(1).optional(),
+  cross_region_only: z.boolean().default(false),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -58,6 +67,8 @@ export const configSchema = z
       regions: z.array(regionName).min(1),
       targets: z.array(target).default([]),
       default_target: z.strictObject({ name: z.string().min(1), region: regionName }).optional(),
+      // Which masking profile ext_proc applies, by target and regions; the first match wins.
+      masking: z.array(maskingRule).default([]),
     }),
     audit: auditConfigSchema,
     masking: maskingConfigSchema.prefault({}),
@@ -76,6 +87,16 @@ export const configSchema = z
     if (fallback && !known.has(fallback.region)) {
       ctx.addIssue({ code: 'custom', path: ['policy', 'default_target', 'region'], message: `unknown region "${fallback.region}"` });
     }
+    config.policy.masking.forEach((rule, i) => {
+      if (!Object.hasOwn(config.masking.profiles, rule.profile)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'masking', i, 'profile'], message: `unknown masking profile "${rule.profile}"; define it under masking.profiles` });
+      }
+      for (const key of ['origin_regions', 'target_regions'] as const) {
+        rule[key]?.forEach((r, j) => {
+          if (!known.has(r)) ctx.addIssue({ code: 'custom', path: ['policy', 'masking', i, key, j], message: `unknown region "${r}"` });
+        });
+      }
+    });
     const seen = new Map<string, number>();
     config.identity.issuers.forEach((iss, i) => {
       const first = seen.get(iss.issuer);

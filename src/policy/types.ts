@@ -1,6 +1,7 @@
 // The plain types the policy works on. Nothing here knows Envoy or gRPC: the authz layer turns a
 // CheckRequest into an AccessRequest, and a Decision back into Envoy's answer.
 import type { ErrorCode } from '../errors/catalog.js';
+import type { MaskingChoice } from './masking-rules.js';
 
 export interface TargetHints {
   /** From the route's context_extensions (`residency.target`, `residency.region`), set by the mesh operator. */
@@ -28,4 +29,6 @@ export interface Decision {
   readonly target: ResolvedTarget;
   /** The name of the rule that decided, so every decision can be traced to the policy. */
   readonly rule: string;
+  /** The masking profiles ext_proc must apply to this request's bodies. */
+  readonly masking: MaskingChoice;
 }

@@ -12,6 +12,7 @@ const policy: Config['policy'] = {
     { name: 'exact-us', region: 'eu-west-1', authority: 'api.us.example.com', path_prefix: '/' },
     { name: 'ported', region: 'us-east-1', authority: 'svc.local:8443', path_prefix: '/' },
   ],
+  masking: [],
 };
 
 const codeOf = (fn: () => unknown): string | undefined => {
