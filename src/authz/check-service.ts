@@ -72,7 +72,7 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
     const token = findBearerToken(facts.headers, idConfig.token_header, idConfig.max_token_bytes);
     identity = await deps.verifier.verify(token);
     target = resolveTarget(policy, facts.hints);
-    const decision = decide(identity.region, target);
+    const decision = decide(policy, identity.region, target);
     return { facts, identity, target, decision, code: decision.code };
   } catch (err) {
     if (err instanceof ResidencyError) {
