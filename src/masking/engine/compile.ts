@@ -1,0 +1,60 @@
+// A MaskingProfile turned into what the maskers run: private RegExp copies (lastIndex is mutable
+// state, and the catalog's objects are shared), the hold-back bound, lower-cased field names and
+// parsed paths. Compiled once per profile object.
+import type { Detector, MaskAction, MaskingProfile } from '../types.js';
+import { parsePath, type FieldPath } from './paths.js';
+
+export interface CompiledRule {
+  readonly detector: Detector;
+  readonly action: MaskAction;
+  /** The detector's pattern with 'g' and without 'y', owned by this compiled profile. */
+  readonly pattern: RegExp;
+  /** Whether the pattern steps by code points ('u' or 'v' flag). */
+  readonly unicode: boolean;
+}
+
+export interface CompiledProfile {
+  readonly name: string;
+  readonly rules: readonly CompiledRule[];
+  /** The longest match any rule can produce (0 without rules): what streaming must hold back. */
+  readonly maxLength: number;
+  readonly fieldNames: ReadonlySet<string>;
+  readonly paths: readonly FieldPath[];
+  readonly hashKey: Buffer | undefined;
+}
+
+const compiled = new WeakMap<MaskingProfile, CompiledProfile>();
+
+function compileRule(profile: MaskingProfile, detector: Detector, action: MaskAction): CompiledRule {
+  const where = `profile "${profile.name}", detector "${detector.name}"`;
+  if (!Number.isSafeInteger(detector.maxLength) || detector.maxLength < 1) {
+    throw new Error(`${where}: maxLength must be a positive integer, got ${detector.maxLength}`);
+  }
+  if (action === 'hash' && (profile.hashKey === undefined || profile.hashKey.length === 0)) {
+    throw new Error(`${where}: the hash action needs a hash key`);
+  }
+  const flags = detector.pattern.flags.replace('y', '');
+  return {
+    detector,
+    action,
+    pattern: new RegExp(detector.pattern.source, flags.includes('g') ? flags : `${flags}g`),
+    unicode: flags.includes('u') || flags.includes('v'),
+  };
+}
+
+/** Compiles (once) a profile; throws an Error if it cannot work (bad maxLength, hash without key, bad path). */
+export function compileProfile(profile: MaskingProfile): CompiledProfile {
+  const known = compiled.get(profile);
+  if (known !== undefined) return known;
+  const rules = profile.rules.map((r) => compileRule(profile, r.detector, r.action));
+  const result: CompiledProfile = {
+    name: profile.name,
+    rules,
+    maxLength: rules.reduce((max, r) => Math.max(max, r.detector.maxLength), 0),
+    fieldNames: new Set(profile.fieldNames.map((n) => n.toLowerCase())),
+    paths: profile.fieldPaths.map((p) => parsePath(p)),
+    hashKey: profile.hashKey,
+  };
+  compiled.set(profile, result);
+  return result;
+}

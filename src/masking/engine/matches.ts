@@ -1,0 +1,112 @@
+// Finding and replacing matches in a window of text that may not be the whole text yet.
+//
+// The semantics, shared by the buffered and the streaming maskers so that both give the same
+// output for any chunking:
+//   - scanning from position p, each rule's candidate is the first position s >= p where its
+//     pattern matches (the match its RegExp yields there) and `validate` accepts it; a rejected
+//     candidate gives that rule nothing at s, and the search goes on from the next character;
+//   - of all rules' candidates, the earliest start wins, then the longest, then the first rule;
+//   - the winner is replaced, and scanning continues at its end.
+// A position s is DECIDED once the text reaches s + maxLength (inclusive): a match there ends by
+// s + maxLength and its one-character lookahead reads at most that far, and any pattern path that
+// would read further cannot succeed (maxLength is a true bound). Lookbehind reads one character
+// before s, which the streaming caller keeps as context. So with `final` false only positions
+// before `text.length - maxLength` are decided, and nothing at or after that may be released.
+import type { MaskCounts } from '../types.js';
+import { MaskingError } from '../types.js';
+import { replacementFor } from './actions.js';
+import type { CompiledProfile, CompiledRule } from './compile.js';
+
+interface Match {
+  readonly rule: CompiledRule;
+  readonly start: number;
+  readonly end: number;
+  readonly value: string;
+}
+
+export interface MaskedRange {
+  /** The masked text of [from, releasedTo). */
+  readonly output: string;
+  /** Where the undecided tail begins; the caller keeps text from here (and one character before it). */
+  readonly releasedTo: number;
+}
+
+const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
+function stepFrom(rule: CompiledRule, text: string, at: number): number {
+  return rule.unicode && isHigh(text.charCodeAt(at)) && isLow(text.charCodeAt(at + 1)) ? at + 2 : at + 1;
+}
+
+/** The rule's first accepted candidate at or after `from` that starts before `horizon`, if any. */
+function nextMatch(rule: CompiledRule, text: string, from: number, horizon: number): Match | null {
+  const { pattern, detector } = rule;
+  let at = from;
+  while (at < horizon) {
+    pattern.lastIndex = at;
+    const m = pattern.exec(text);
+    if (m === null || m.index >= horizon) return null;
+    const value = m[0];
+    if (value.length > detector.maxLength) {
+      // The hold-back is sized by maxLength; a longer match would make streaming unsound.
+      throw new MaskingError(`detector "${detector.name}" matched ${value.length} characters, more than its maxLength ${detector.maxLength}`);
+    }
+    if (value.length > 0 && (detector.validate === undefined || detector.validate(value))) {
+      return { rule, start: m.index, end: m.index + value.length, value };
+    }
+    at = stepFrom(rule, text, m.index);
+  }
+  return null;
+}
+
+/**
+ * Masks `text` from `from`: every decided match is replaced and counted, and the output runs up
+ * to the first undecided position (or the end of the last match, if later). With `final`, the
+ * whole rest is decided and released.
+ */
+export function maskRange(profile: CompiledProfile, text: string, from: number, final: boolean, counts: MaskCounts): MaskedRange {
+  const { rules } = profile;
+  if (rules.length === 0) return { output: text.slice(from), releasedTo: text.length };
+  let known = text.length;
+  // A pattern's lookahead may read a whole surrogate pair; its second half has not arrived yet.
+  if (!final && known > 0 && isHigh(text.charCodeAt(known - 1))) known -= 1;
+  const horizon = final ? text.length : known - profile.maxLength;
+
+  // undefined: not searched yet; null: none before the horizon (valid for any later scan position).
+  const next: (Match | null | undefined)[] = new Array<Match | null | undefined>(rules.length);
+  const parts: string[] = [];
+  let p = from;
+  for (;;) {
+    let best: Match | null = null;
+    for (let i = 0; i < rules.length; i++) {
+      let candidate = next[i];
+      if (candidate === undefined || (candidate !== null && candidate.start < p)) {
+        candidate = nextMatch(rules[i]!, text, p, horizon);
+        next[i] = candidate;
+      }
+      if (candidate !== null && (best === null || candidate.start < best.start || (candidate.start === best.start && candidate.end > best.end))) {
+        best = candidate;
+      }
+    }
+    if (best === null) break;
+    parts.push(text.slice(p, best.start), replacementFor(best.rule, best.value, profile.hashKey));
+    const name = best.rule.detector.name;
+    counts[name] = (counts[name] ?? 0) + 1;
+    p = best.end;
+  }
+
+  let releasedTo = final ? text.length : Math.max(p, horizon);
+  // Never release half of a surrogate pair: output is encoded per release.
+  if (releasedTo > p && releasedTo < text.length && isLow(text.charCodeAt(releasedTo)) && isHigh(text.charCodeAt(releasedTo - 1))) {
+    releasedTo -= 1;
+  }
+  if (releasedTo > p) parts.push(text.slice(p, releasedTo));
+  return { output: parts.join(''), releasedTo };
+}
+
+/** The last code point of text[0, end), kept as lookbehind context for the next scan. */
+export function contextBefore(text: string, end: number): string {
+  if (end <= 0) return '';
+  const start = end >= 2 && isLow(text.charCodeAt(end - 1)) && isHigh(text.charCodeAt(end - 2)) ? end - 2 : end - 1;
+  return text.slice(start, end);
+}
