@@ -7,9 +7,11 @@ const GRPC_PERMISSION_DENIED = 7;
 const GRPC_UNAUTHENTICATED = 16;
 const GRPC_UNAVAILABLE = 14;
 const GRPC_INTERNAL = 13;
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_FAILED_PRECONDITION = 9;
 
 interface CatalogEntry {
-  readonly http: 401 | 403 | 500 | 503;
+  readonly http: 400 | 401 | 403 | 415 | 500 | 502 | 503;
   readonly grpc: number;
   readonly message: string;
 }
@@ -33,6 +35,12 @@ export const ERROR_CATALOG = {
   TOKEN_REGION_UNKNOWN: token('The token names a region that the policy does not know.'),
   TARGET_UNKNOWN: forbidden('The target of this request is not known to the residency policy.'),
   RESIDENCY_CROSS_REGION: forbidden('The request would send data outside its approved region.'),
+  DECISION_MISSING: { http: 403, grpc: GRPC_FAILED_PRECONDITION, message: 'No residency decision reached the body processor; the request is refused.' },
+  REQUEST_BODY_NOT_INSPECTABLE: { http: 415, grpc: GRPC_INVALID_ARGUMENT, message: 'The request body must be masked but its type or encoding cannot be inspected.' },
+  REQUEST_BODY_INVALID: { http: 400, grpc: GRPC_INVALID_ARGUMENT, message: 'The request body must be masked but is not valid for its content type.' },
+  RESPONSE_BODY_NOT_INSPECTABLE: { http: 502, grpc: GRPC_FAILED_PRECONDITION, message: 'The response body must be masked but its type or encoding cannot be inspected.' },
+  RESPONSE_BODY_INVALID: { http: 502, grpc: GRPC_FAILED_PRECONDITION, message: 'The response body must be masked but is not valid for its content type.' },
+  MASKING_PROFILE_UNKNOWN: { http: 500, grpc: GRPC_INTERNAL, message: 'The residency decision names a masking profile that is not configured.' },
   JWKS_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The token issuer keys cannot be fetched right now.' },
   AUDIT_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The audit trail cannot be written; the request is refused.' },
   INTERNAL: { http: 500, grpc: GRPC_INTERNAL, message: 'The residency decision could not be made.' },

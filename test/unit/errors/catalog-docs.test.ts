@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from '../../../src/errors/catalog.js';
 
-const GRPC_NAMES: Record<number, string> = { 7: 'PERMISSION_DENIED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' };
+const GRPC_NAMES: Record<number, string> = { 3: 'INVALID_ARGUMENT', 9: 'FAILED_PRECONDITION', 7: 'PERMISSION_DENIED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' };
 
 describe('docs/errors.md', () => {
   const rows = new Map(

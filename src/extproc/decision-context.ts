@@ -1,0 +1,36 @@
+// What ext_authz decided, as ext_proc sees it: Envoy forwards the ext_authz namespace of the
+// request's dynamic metadata in metadata_context (metadata_options.forwarding_namespaces).
+import type { Metadata__Output } from '../envoy/generated/envoy/config/core/v3/Metadata.js';
+import { fromStruct, type JsonValue } from '../envoy/struct.js';
+import { METADATA_KEY, METADATA_NAMESPACE } from '../authz/check-response.js';
+
+export interface DecisionContext {
+  readonly requestId: string;
+  readonly decision: string;
+  readonly originRegion: string | null;
+  readonly target: string | null;
+  readonly targetRegion: string | null;
+  readonly maskRequest: string | null;
+  readonly maskResponse: string | null;
+}
+
+const text = (v: JsonValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** The decision, or undefined when Envoy forwarded none (then nothing may pass: fail closed). */
+export function decisionFromMetadata(metadata: Metadata__Output | null | undefined): DecisionContext | undefined {
+  const namespace = metadata?.filter_metadata?.[METADATA_NAMESPACE];
+  if (!namespace) return undefined;
+  const residency = fromStruct(namespace)[METADATA_KEY];
+  if (residency === null || typeof residency !== 'object' || Array.isArray(residency)) return undefined;
+  const decision = text(residency.decision);
+  if (decision === null) return undefined;
+  return {
+    requestId: text(residency.request_id) ?? '',
+    decision,
+    originRegion: text(residency.origin_region),
+    target: text(residency.target),
+    targetRegion: text(residency.target_region),
+    maskRequest: text(residency.mask_request),
+    maskResponse: text(residency.mask_response),
+  };
+}

@@ -1,0 +1,64 @@
+// The ExternalProcessor/Process handler: one bidi stream per HTTP exchange. Messages are handled
+// strictly in order (each answer before the next message is looked at); the stream ends with OK
+// only after every message has its answer, and with a gRPC error on anything unexpected, so Envoy
+// never continues unprocessed (DESIGN.md §5).
+import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { ProcessingRequest__Output } from '../envoy/generated/envoy/service/ext_proc/v3/ProcessingRequest.js';
+import type { ProcessingResponse } from '../envoy/generated/envoy/service/ext_proc/v3/ProcessingResponse.js';
+import type { ExternalProcessorHandlers } from '../envoy/generated/envoy/service/ext_proc/v3/ExternalProcessor.js';
+import type { Logger } from '../logging/logger.js';
+import { ProtocolError, StreamProcessor, type ProcessorDependencies } from './processor.js';
+
+// Envoy streams body chunks without waiting for answers; stop reading past this many unanswered.
+const MAX_IN_FLIGHT = 16;
+
+export function createExtProcHandlers(deps: ProcessorDependencies & { readonly logger: Logger }): ExternalProcessorHandlers {
+  return {
+    Process(call: ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>) {
+      const processor = new StreamProcessor(deps);
+      let chain: Promise<void> = Promise.resolve();
+      let inFlight = 0;
+      let failed = false;
+
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        const details = err instanceof ProtocolError ? err.message : 'residency-gate could not process the message';
+        if (!(err instanceof ProtocolError)) deps.logger.error({ err }, 'ext_proc stream failed');
+        else deps.logger.warn({ details }, 'ext_proc protocol violation');
+        void processor.close();
+        call.emit('error', { code: err instanceof ProtocolError ? status.FAILED_PRECONDITION : status.INTERNAL, details });
+      };
+
+      call.on('data', (message: ProcessingRequest__Output) => {
+        if (failed) return;
+        if (++inFlight >= MAX_IN_FLIGHT) call.pause();
+        chain = chain
+          .then(async () => {
+            if (failed) return;
+            const answer = await processor.handle(message);
+            if (!failed) call.write(answer);
+          })
+          .catch(fail)
+          .finally(() => {
+            if (--inFlight < MAX_IN_FLIGHT / 2) call.resume();
+          });
+      });
+      call.on('end', () => {
+        // Envoy half-closed: answer what is queued, record the exchange, then close with OK.
+        chain = chain.then(async () => {
+          if (failed) return;
+          await processor.close();
+          call.end();
+        });
+      });
+      call.on('cancelled', () => {
+        failed = true;
+        void processor.close();
+      });
+      call.on('error', () => {
+        void processor.close();
+      });
+    },
+  };
+}
