@@ -55,8 +55,11 @@ export class JsonStringValue {
     return out;
   }
 
-  /** The closing quote was read: returns the rest of the value, quotes included. */
-  close(): string {
+  /**
+   * The closing quote was read: returns the rest of the value, quotes included, or null when the
+   * value is short and nothing matched, so its source text stands as written (see quotedRaw).
+   */
+  close(): string | null {
     if (this.scanner !== undefined) {
       const out = escapeJsonText(this.scanner.push(this.decoded) + this.scanner.end());
       this.decoded = '';
@@ -64,8 +67,13 @@ export class JsonStringValue {
     }
     const local: MaskCounts = {};
     const masked = maskRange(this.profile, this.decoded, 0, true, local).output;
-    if (Object.keys(local).length === 0) return `"${this.raw}"`;
+    if (Object.keys(local).length === 0) return null;
     for (const [name, n] of Object.entries(local)) this.counts[name] = (this.counts[name] ?? 0) + n;
     return JSON.stringify(masked);
+  }
+
+  /** The value as written, for a short value that close() left unchanged. */
+  quotedRaw(): string {
+    return `"${this.raw}"`;
   }
 }

@@ -1,14 +1,19 @@
 // An incremental JSON tokenizer that masks as it goes: a state machine over characters with a
-// stack of open containers for field names and paths. Everything but string values, numbers and
-// literals is written out as soon as it is read (formatting is preserved); a string value is held
-// up to the long-string limit (see json-string.ts), a number or literal until it ends. Keys are
-// never masked. Invalid JSON throws MaskingError with the character offset.
+// stack of open containers for field names and paths. Invalid JSON throws MaskingError with the
+// character offset. Keys are never masked.
+//
+// Output is the input, sliced: everything the tokenizer does not change (whitespace, brackets,
+// keys, unmatched values) is copied from the chunk in as few slices as possible, from `mark` on.
+// A string value is held (up to the long-string limit, see json-string.ts) and a number or
+// literal until it ends; if it started in this chunk and stays unchanged it is simply left in
+// the copied slice. A value under a field name or path is written as "[REDACTED]" and the input
+// up to its end is dropped.
 import type { MaskCounts } from '../types.js';
 import { MaskingError } from '../types.js';
 import { FIELD_REPLACEMENT } from './actions.js';
 import type { CompiledProfile } from './compile.js';
+import { couldBeLiteral, isHexDigit, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN, runEnd, simpleEscape, STRING_RUN, WHITESPACE_RUN } from './json-lexical.js';
 import { JsonStringValue } from './json-string.js';
-import { maskRange } from './matches.js';
 import { pathMatches } from './paths.js';
 
 export interface JsonLimits {
@@ -22,14 +27,7 @@ export interface JsonLimits {
 
 /** Keys longer than this are not kept (they are still written out); they match no field name. */
 const MAX_KEY_CHARS = 4096;
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-// eslint-disable-next-line no-control-regex -- JSON strings may not hold raw control characters
-const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
-const WHITESPACE_RUN = /[ \t\n\r]*/y;
-const NUMBER_RUN = /[0-9eE+\-.]*/y;
-const LETTER_RUN = /[a-z]*/y;
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-const HEX = /^[0-9a-fA-F]$/;
+const REDACTED = JSON.stringify(FIELD_REPLACEMENT);
 
 type Expect = 'value' | 'value-or-close' | 'key-or-close' | 'key' | 'colon' | 'comma-or-close' | 'done';
 type Token = 'none' | 'key' | 'string' | 'number' | 'literal';
@@ -49,16 +47,20 @@ export class JsonMaskingTokenizer {
   private readonly stack: Frame[] = [];
   private expect: Expect = 'value';
   private token: Token = 'none';
-  /** Stack depth of the value being replaced whole; output is suppressed while >= 0. */
+  /** Stack depth of the value being replaced whole; input is dropped while >= 0. */
   private suppressDepth = -1;
-  private started = false;
   private escape: 'none' | 'backslash' | 'unicode' = 'none';
   private hex = '';
   private key = '';
   private scalar = '';
   private value: JsonStringValue | undefined;
+  // The chunk being read, the output so far, and where the next copied slice starts.
+  private chunk = '';
   private out: string[] = [];
-  /** Characters consumed before the current chunk, for error offsets. */
+  private mark = 0;
+  /** Where the held value (string, number, literal) starts in this chunk; -1 if in an earlier one. */
+  private tokenStart = -1;
+  /** Characters consumed before this chunk, for error offsets. */
   private offset = 0;
 
   constructor(
@@ -76,34 +78,39 @@ export class JsonMaskingTokenizer {
   }
 
   push(text: string): string {
-    let i = 0;
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) {
-        this.out.push('\ufeff');
-        i = 1;
-      }
-    }
+    this.chunk = text;
+    this.mark = 0;
+    // A byte order mark may precede the document; it is copied like whitespace.
+    let i = this.offset === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (i < text.length) {
       if (this.token === 'key' || this.token === 'string') i = this.stringChars(text, i);
       else if (this.token !== 'none') i = this.scalarChars(text, i);
       else i = this.structural(text, i);
     }
-    if (this.value !== undefined) this.emit(this.value.flush());
+    if (this.token === 'string' || this.token === 'number' || this.token === 'literal') {
+      // The held value keeps its own copy of what it read of this chunk.
+      this.emitHeld(this.value?.flush() ?? '', text.length);
+    } else {
+      this.copyTo(text.length);
+    }
     this.offset += text.length;
-    const out = this.out.join('');
-    this.out = [];
-    return out;
+    return this.takeOutput();
   }
 
   end(): string {
+    this.chunk = '';
+    this.mark = 0;
     if (this.token === 'number' || this.token === 'literal') this.finishScalar(0);
     if (this.token !== 'none') this.fail(0, 'the body ends inside a string');
+    // Only whitespace (or nothing) read: an empty body carries nothing to mask and passes through.
     if (this.expect !== 'done' && (this.expect !== 'value' || this.stack.length > 0)) {
       this.fail(0, `the body ends early: ${this.stack.length} container(s) still open, expected ${this.expect.replaceAll('-', ' ')}`);
     }
-    // Only whitespace (or nothing) read: an empty body carries nothing to mask and passes through.
-    const out = this.out.join('');
+    return this.takeOutput();
+  }
+
+  private takeOutput(): string {
+    const out = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
     return out;
   }
@@ -112,40 +119,43 @@ export class JsonMaskingTokenizer {
     throw new MaskingError(`invalid JSON at character ${this.offset + at}: ${message}`);
   }
 
-  private emit(text: string): void {
-    if (this.suppressDepth < 0 && text !== '') this.out.push(text);
+  /** Copies the chunk up to `i` (or drops it, inside a replaced value). */
+  private copyTo(i: number): void {
+    if (i <= this.mark) return;
+    if (this.suppressDepth < 0) this.out.push(this.chunk.slice(this.mark, i));
+    this.mark = i;
+  }
+
+  /** The held value's source, up to `at`, is replaced by `text`. */
+  private emitHeld(text: string, at: number): void {
+    if (this.tokenStart >= 0) this.copyTo(this.tokenStart);
+    this.tokenStart = -1;
+    if (text !== '' && this.suppressDepth < 0) this.out.push(text);
+    this.mark = at;
   }
 
   private structural(text: string, i: number): number {
-    WHITESPACE_RUN.lastIndex = i;
-    WHITESPACE_RUN.test(text);
-    if (WHITESPACE_RUN.lastIndex > i) {
-      this.emit(text.slice(i, WHITESPACE_RUN.lastIndex));
-      return WHITESPACE_RUN.lastIndex;
-    }
+    const code = text.charCodeAt(i);
+    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) return runEnd(WHITESPACE_RUN, text, i);
     const c = text[i]!;
     switch (this.expect) {
       case 'value-or-close':
-        if (c === ']') return this.close(i, c);
-        return this.startValue(text, i, c);
+        return c === ']' ? this.close(i, c) : this.startValue(text, i, c);
       case 'value':
         return this.startValue(text, i, c);
       case 'key-or-close':
       case 'key':
         if (c === '}' && this.expect === 'key-or-close') return this.close(i, c);
         if (c !== '"') this.fail(i, `expected a key, found ${JSON.stringify(c)}`);
-        this.emit(c);
         this.token = 'key';
         this.key = '';
         return i + 1;
       case 'colon':
         if (c !== ':') this.fail(i, `expected ':', found ${JSON.stringify(c)}`);
-        this.emit(c);
         this.expect = 'value';
         return i + 1;
       case 'comma-or-close':
         if (c === ',') {
-          this.emit(c);
           this.expect = this.stack[this.stack.length - 1]!.array ? 'value' : 'key';
           return i + 1;
         }
@@ -158,140 +168,138 @@ export class JsonMaskingTokenizer {
 
   private startValue(text: string, i: number, c: string): number {
     const opens = c === '{' || c === '[';
-    const isNumber = c === '-' || (c >= '0' && c <= '9');
-    const isLiteral = c === 't' || c === 'f' || c === 'n';
-    if (!opens && !isNumber && !isLiteral && c !== '"') this.fail(i, `expected a value, found ${JSON.stringify(c)}`);
-    this.beginValue();
+    const number = c === '-' || (c >= '0' && c <= '9');
+    const literal = c === 't' || c === 'f' || c === 'n';
+    if (!opens && !number && !literal && c !== '"') this.fail(i, `expected a value, found ${JSON.stringify(c)}`);
+    this.beginValue(i);
     if (opens) {
       if (this.stack.length >= this.maxDepth) this.fail(i, `nesting deeper than ${this.maxDepth}`);
-      this.emit(c);
       this.stack.push({ array: c === '[', key: '', keyKnown: false, index: -1 });
       this.expect = c === '[' ? 'value-or-close' : 'key-or-close';
       return i + 1;
     }
+    this.tokenStart = i;
     if (c === '"') {
       this.token = 'string';
       if (this.suppressDepth < 0) this.value = new JsonStringValue(this.profile, this.counts, this.maxStringChars);
       return i + 1;
     }
-    this.token = isNumber ? 'number' : 'literal';
+    this.token = number ? 'number' : 'literal';
     this.scalar = '';
     return this.scalarChars(text, i);
   }
 
-  /** A value starts at the current location: replace it whole if a field name or path says so. */
-  private beginValue(): void {
+  /** A value starts at `i`: replace it whole if a field name or path says so. */
+  private beginValue(i: number): void {
     const top = this.stack[this.stack.length - 1];
     if (top?.array) top.index += 1;
     if (this.suppressDepth >= 0) return;
     const byName = top !== undefined && !top.array && top.keyKnown && this.profile.fieldNames.has(top.key);
-    if (byName || this.profile.paths.some((p) => pathMatches(p, this.stack))) {
-      this.emit(JSON.stringify(FIELD_REPLACEMENT));
+    if (byName || (this.profile.paths.length > 0 && this.profile.paths.some((p) => pathMatches(p, this.stack)))) {
+      this.copyTo(i);
+      this.out.push(REDACTED);
       this.counts.field = (this.counts.field ?? 0) + 1;
       this.suppressDepth = this.stack.length;
     }
   }
 
-  private endValue(): void {
-    if (this.suppressDepth === this.stack.length) this.suppressDepth = -1;
+  /** A value ended just before `at`. */
+  private endValue(at: number): void {
+    if (this.suppressDepth === this.stack.length) {
+      this.copyTo(at);
+      this.suppressDepth = -1;
+    }
     this.expect = this.stack.length === 0 ? 'done' : 'comma-or-close';
   }
 
   private close(i: number, c: string): number {
     const top = this.stack[this.stack.length - 1];
     if (top === undefined || top.array !== (c === ']')) this.fail(i, `unexpected ${JSON.stringify(c)}`);
-    this.emit(c);
     this.stack.pop();
-    this.endValue();
+    this.endValue(i + 1);
     return i + 1;
   }
 
   private stringChars(text: string, i: number): number {
     while (i < text.length) {
       if (this.escape === 'none') {
-        STRING_RUN.lastIndex = i;
-        STRING_RUN.test(text);
-        const j = STRING_RUN.lastIndex;
+        const j = runEnd(STRING_RUN, text, i);
         if (j > i) {
           const run = text.slice(i, j);
-          this.stringPiece(run, run);
+          this.stringPiece(run, run, j);
           i = j;
           if (i >= text.length) break;
         }
         const c = text[i]!;
-        if (c === '"') {
-          this.closeString();
-          return i + 1;
-        }
+        if (c === '"') return this.closeString(i + 1);
         if (c !== '\\') this.fail(i, `control character U+${c.charCodeAt(0).toString(16).padStart(4, '0')} in a string must be escaped`);
         this.escape = 'backslash';
-        i += 1;
       } else if (this.escape === 'backslash') {
         const c = text[i]!;
-        const simple = SIMPLE_ESCAPES[c];
+        const simple = simpleEscape(c);
         if (simple !== undefined) {
-          this.stringPiece(`\\${c}`, simple);
           this.escape = 'none';
+          this.stringPiece(`\\${c}`, simple, i + 1);
         } else if (c === 'u') {
           this.escape = 'unicode';
           this.hex = '';
         } else {
           this.fail(i, `invalid escape \\${c}`);
         }
-        i += 1;
       } else {
         const c = text[i]!;
-        if (!HEX.test(c)) this.fail(i, `invalid \\u escape: ${JSON.stringify(c)} is not a hex digit`);
+        if (!isHexDigit(c)) this.fail(i, `invalid \\u escape: ${JSON.stringify(c)} is not a hex digit`);
         this.hex += c;
-        i += 1;
         if (this.hex.length === 4) {
           // A surrogate pair arrives as two escapes; their code units simply meet in the decoded value.
-          this.stringPiece(`\\u${this.hex}`, String.fromCharCode(parseInt(this.hex, 16)));
           this.escape = 'none';
+          this.stringPiece(`\\u${this.hex}`, String.fromCharCode(parseInt(this.hex, 16)), i + 1);
           this.hex = '';
         }
       }
+      i += 1;
     }
     return i;
   }
 
-  private stringPiece(raw: string, decoded: string): void {
+  /** A piece of string content ending at `at`: source text and what it decodes to. */
+  private stringPiece(raw: string, decoded: string, at: number): void {
     if (this.suppressDepth >= 0) return;
     if (this.token === 'key') {
-      this.emit(raw);
       if (this.key.length <= MAX_KEY_CHARS) this.key += decoded;
-    } else {
-      this.emit(this.value!.append(raw, decoded));
+      return;
     }
+    const out = this.value!.append(raw, decoded);
+    if (out !== '') this.emitHeld(out, at);
   }
 
-  private closeString(): void {
-    if (this.token === 'key') {
-      this.emit('"');
+  private closeString(at: number): number {
+    this.token = 'none';
+    if (this.expect === 'key' || this.expect === 'key-or-close') {
       const top = this.stack[this.stack.length - 1]!;
       top.keyKnown = this.key.length <= MAX_KEY_CHARS;
       top.key = top.keyKnown ? this.key.toLowerCase() : '';
       this.key = '';
-      this.token = 'none';
       this.expect = 'colon';
-      return;
+      return at;
     }
-    if (this.value !== undefined) this.emit(this.value.close());
+    const value = this.value;
     this.value = undefined;
-    this.token = 'none';
-    this.endValue();
+    if (value !== undefined) {
+      const out = value.close();
+      if (out !== null) this.emitHeld(out, at);
+      else if (this.tokenStart < 0) this.emitHeld(value.quotedRaw(), at);
+    }
+    this.tokenStart = -1;
+    this.endValue(at);
+    return at;
   }
 
   private scalarChars(text: string, i: number): number {
-    const run = this.token === 'number' ? NUMBER_RUN : LETTER_RUN;
-    run.lastIndex = i;
-    run.test(text);
-    const j = run.lastIndex;
+    const j = runEnd(this.token === 'number' ? NUMBER_RUN : LETTER_RUN, text, i);
     this.scalar += text.slice(i, j);
     if (this.token === 'number' && this.scalar.length > this.maxNumberChars) this.fail(j, `a number longer than ${this.maxNumberChars} characters`);
-    if (this.token === 'literal' && !['true', 'false', 'null'].some((l) => l.startsWith(this.scalar))) {
-      this.fail(i, `invalid literal ${JSON.stringify(this.scalar)}`);
-    }
+    if (this.token === 'literal' && !couldBeLiteral(this.scalar)) this.fail(i, `invalid literal ${JSON.stringify(this.scalar)}`);
     if (j < text.length) this.finishScalar(j);
     return j;
   }
@@ -299,24 +307,12 @@ export class JsonMaskingTokenizer {
   private finishScalar(at: number): void {
     const text = this.scalar;
     this.scalar = '';
-    if (this.token === 'literal') {
-      if (text !== 'true' && text !== 'false' && text !== 'null') this.fail(at, `invalid literal ${JSON.stringify(text)}`);
-      this.emit(text);
-    } else {
-      if (!NUMBER.test(text)) this.fail(at, `invalid number ${JSON.stringify(text)}`);
-      this.emit(this.maskNumber(text));
-    }
+    if (this.token === 'literal' ? !isLiteral(text) : !isNumber(text)) this.fail(at, `invalid ${this.token} ${JSON.stringify(text)}`);
+    const masked = this.token === 'number' && this.suppressDepth < 0 ? maskNumber(this.profile, text, this.counts) : null;
+    if (masked !== null) this.emitHeld(masked, at);
+    else if (this.tokenStart < 0) this.emitHeld(text, at);
+    this.tokenStart = -1;
     this.token = 'none';
-    this.endValue();
-  }
-
-  /** A detector may match a number (a card or phone written as a JSON number): it becomes a string. */
-  private maskNumber(text: string): string {
-    if (this.suppressDepth >= 0) return '';
-    const local: MaskCounts = {};
-    const masked = maskRange(this.profile, text, 0, true, local).output;
-    if (Object.keys(local).length === 0) return text;
-    for (const [name, n] of Object.entries(local)) this.counts[name] = (this.counts[name] ?? 0) + n;
-    return JSON.stringify(masked);
+    this.endValue(at);
   }
 }

@@ -101,7 +101,7 @@ export function maskRange(profile: CompiledProfile, text: string, from: number, 
     releasedTo -= 1;
   }
   if (releasedTo > p) parts.push(text.slice(p, releasedTo));
-  return { output: parts.join(''), releasedTo };
+  return { output: parts.length === 1 ? parts[0]! : parts.join(''), releasedTo };
 }
 
 /** The last code point of text[0, end), kept as lookbehind context for the next scan. */
