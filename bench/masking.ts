@@ -1,0 +1,82 @@
+// Throughput of the masking engine: text and JSON, buffered and streamed in 64 KiB chunks, with
+// one PII value per ~200 bytes, against SHA-256 over the same bytes as a yardstick (the ext_proc
+// layer hashes every body it forwards). Run: npx tsx bench/masking.ts [MiB]
+import { createHash } from 'node:crypto';
+import { DETECTORS } from '../src/masking/detectors/index.js';
+import { createStreamingMasker, maskBuffered, type BodyKind } from '../src/masking/engine/index.js';
+import type { MaskingProfile } from '../src/masking/types.js';
+
+const MIB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+const size = Number(process.argv[2] ?? 32) * MIB;
+
+const PII = ['alice.smith@example.com', '4111 1111 1111 1111', 'DE89 3704 0044 0532 0130 00', '+44 20 7946 0958', 'bob@mail.example.org'];
+const FILLER = 'The quarterly report was filed on time and reviewed by the committee in full; numbers 42 and 7 are fine. ';
+
+function profile(name: string, detectors: readonly string[]): MaskingProfile {
+  return {
+    name,
+    rules: detectors.map((d) => ({ detector: DETECTORS.get(d)!, action: 'redact' as const })),
+    fieldNames: ['password'],
+    fieldPaths: ['$.customer.ssn'],
+    hashKey: Buffer.alloc(32, 7),
+  };
+}
+
+function textBody(): Buffer {
+  const parts: string[] = [];
+  let n = 0;
+  for (let bytes = 0; bytes < size; n++) {
+    const piece = `${FILLER.slice(0, 175)}${PII[n % PII.length]!}\n`;
+    parts.push(piece);
+    bytes += piece.length;
+  }
+  return Buffer.from(parts.join(''));
+}
+
+function jsonBody(): Buffer {
+  const parts: string[] = ['['];
+  let n = 0;
+  for (let bytes = 0; bytes < size; n++) {
+    // ~200 bytes per object, one PII value in it.
+    const piece = `${n === 0 ? '' : ','}{"id":${n},"status":"active","note":"${FILLER.slice(0, 95)}","contact":"${PII[n % PII.length]!}","score":${(n % 97) / 10},"ok":true}`;
+    parts.push(piece);
+    bytes += piece.length;
+  }
+  parts.push(']');
+  return Buffer.from(parts.join(''));
+}
+
+function mbPerSecond(bytes: number, run: () => void): number {
+  run(); // warm-up
+  const start = process.hrtime.bigint();
+  run();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return bytes / MIB / seconds;
+}
+
+function streamed(body: Buffer, p: MaskingProfile, kind: BodyKind): void {
+  const masker = createStreamingMasker(p, kind);
+  for (let at = 0; at < body.length; at += CHUNK) masker.push(body.subarray(at, at + CHUNK));
+  masker.end();
+}
+
+const profiles = [profile('email+card+iban', ['email', 'card', 'iban']), profile(`catalog (${DETECTORS.size})`, [...DETECTORS.keys()])];
+const bodies: Record<BodyKind, Buffer> = { text: textBody(), json: jsonBody() };
+const rows: string[][] = [];
+for (const kind of ['text', 'json'] as const) {
+  const body = bodies[kind];
+  for (const p of profiles) {
+    rows.push([kind, p.name, 'buffered', mbPerSecond(body.length, () => maskBuffered(body, p, kind)).toFixed(1)]);
+    rows.push([kind, p.name, 'streamed 64 KiB', mbPerSecond(body.length, () => streamed(body, p, kind)).toFixed(1)]);
+  }
+}
+rows.push(['any', '-', 'sha256 (node:crypto)', mbPerSecond(bodies.text.length, () => createHash('sha256').update(bodies.text).digest()).toFixed(1)]);
+
+const header = ['body', 'profile', 'mode', 'MB/s'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]): string => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+console.log(`${(size / MIB).toFixed(0)} MiB bodies, one PII value per ~200 bytes (MB = MiB)`);
+console.log(line(header));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
