@@ -1,5 +1,6 @@
 // The audit record: one JSON object per line. Field names are the contract auditors and their
-// tools read (DESIGN.md §2); no token, body or masked value ever goes in.
+// tools read (DESIGN.md §2, schemas/audit-record.schema.json, docs/audit.md); no token, body or
+// masked value ever goes in.
 
 export type AuditKind = 'decision' | 'payload' | 'approval' | 'checkpoint';
 
@@ -19,14 +20,66 @@ export interface DecisionEntry {
   readonly path: string;
 }
 
-/** What a caller hands the writer; the writer adds the sequence, time and chain link. */
-export type AuditEntry = DecisionEntry;
+/** What one direction of a stream carried: hashes and sizes of the bytes seen and of the bytes passed on. */
+export interface PayloadDigest {
+  readonly sha256_received: string;
+  readonly sha256_delivered: string;
+  readonly bytes_received: number;
+  readonly bytes_delivered: number;
+}
 
-export type AuditRecord = AuditEntry & {
+/** How many values were masked, by detector name (or 'field' for whole-field rules). */
+export type MaskedCounts = Readonly<Record<string, number>>;
+
+/** One record per ext_proc stream, written when the stream ends; a direction without a body is null. */
+export interface PayloadEntry {
+  readonly kind: 'payload';
+  readonly request_id: string;
+  readonly origin_region: string | null;
+  readonly target: string | null;
+  readonly target_region: string | null;
+  readonly request: PayloadDigest | null;
+  readonly response: PayloadDigest | null;
+  readonly masked: { readonly request: MaskedCounts; readonly response: MaskedCounts };
+  readonly profile: string | null;
+  readonly outcome: 'complete' | 'blocked' | 'aborted';
+  readonly code: string | null;
+}
+
+export type ApprovalEvent = 'requested' | 'approved' | 'denied' | 'expired' | 'revoked';
+
+/** A placeholder for the approvals feature: the shape is fixed now so verify and export know it. */
+export interface ApprovalEntry {
+  readonly kind: 'approval';
+  readonly ticket: string;
+  readonly event: ApprovalEvent;
+  readonly actor: string | null;
+  readonly request_id: string | null;
+}
+
+/**
+ * Written by the writer itself, never by callers: `jws` signs {head, seq: count, ts, file}, so the
+ * chain up to `head` cannot be rewritten by someone without the signing key.
+ */
+export interface CheckpointEntry {
+  readonly kind: 'checkpoint';
+  /** The hash of the previous line: the chain head this checkpoint covers (equal to `prev`). */
+  readonly head: string;
+  /** The seq of the last record covered (this record's seq − 1). */
+  readonly count: number;
+  readonly jws: string;
+}
+
+/** What a caller hands the writer; the writer adds the sequence, time and chain link. */
+export type AuditEntry = DecisionEntry | PayloadEntry | ApprovalEntry;
+
+export interface RecordEnvelope {
   readonly seq: number;
   readonly ts: string;
   readonly prev: string;
-};
+}
+
+export type AuditRecord = (AuditEntry | CheckpointEntry) & RecordEnvelope;
 
 /** `prev` of the very first record of a trail: no line came before it. */
 export const GENESIS_HASH = '0'.repeat(64);
