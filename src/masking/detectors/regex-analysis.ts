@@ -1,16 +1,11 @@
 // Static checks on a regex: how long its matches can be, and the shapes that make a backtracking
 // engine blow up. The hazard rules are deliberately simple and conservative (they reject some
 // safe patterns); they are a screen for user-supplied patterns, not a proof of linearity.
-import { ANY, type CharSet, complement, hasAstral, hasBmp, intersects, union } from './charset.js';
+import { type CharSet, complement, intersects } from './charset.js';
 import { parseRegex, type RegexNode } from './regex-parse.js';
+import { allChars, type Bounds, charCount, firstChars, flat, lastChars, lengthBounds, nullable, variable, walk } from './regex-nodes.js';
 
 type Repeat = Extract<RegexNode, { type: 'repeat' }>;
-
-export interface Bounds {
-  readonly min: number;
-  /** Infinity when some quantifier is unbounded. */
-  readonly max: number;
-}
 
 export interface PatternAnalysis extends Bounds {
   /** Human-readable reasons the pattern may backtrack catastrophically; empty when none found. */
@@ -20,123 +15,6 @@ export interface PatternAnalysis extends Bounds {
   /** The longest text any lookaround examines, in characters. */
   readonly lookaroundChars: number;
 }
-
-/** Match length in UTF-16 code units (`unicode`: an atom may match a surrogate pair). */
-export function lengthBounds(node: RegexNode, unicode: boolean): Bounds {
-  switch (node.type) {
-    case 'char':
-      return unicode ? { min: hasBmp(node.set) ? 1 : 2, max: hasAstral(node.set) ? 2 : 1 } : { min: 1, max: 1 };
-    case 'seq':
-      return node.items.reduce<Bounds>((acc, item) => {
-        const b = lengthBounds(item, unicode);
-        return { min: acc.min + b.min, max: acc.max + b.max };
-      }, { min: 0, max: 0 });
-    case 'alt': {
-      const all = node.options.map((o) => lengthBounds(o, unicode));
-      return { min: Math.min(...all.map((b) => b.min)), max: Math.max(...all.map((b) => b.max)) };
-    }
-    case 'look':
-    case 'assert':
-      return { min: 0, max: 0 };
-    case 'backref':
-      return { min: 0, max: Infinity };
-    case 'repeat': {
-      const b = lengthBounds(node.body, unicode);
-      return { min: b.min * node.min, max: b.max === 0 || node.max === 0 ? 0 : b.max * node.max };
-    }
-  }
-}
-
-const charCount = (node: RegexNode): number => lengthBounds(node, false).max;
-const nullable = (node: RegexNode): boolean => lengthBounds(node, false).min === 0;
-const variable = (node: RegexNode): boolean => {
-  const b = lengthBounds(node, false);
-  return b.min !== b.max;
-};
-
-/** Every character the node can consume anywhere. */
-function allChars(node: RegexNode): CharSet {
-  switch (node.type) {
-    case 'char':
-      return node.set;
-    case 'seq':
-      return union(...node.items.map(allChars));
-    case 'alt':
-      return union(...node.options.map(allChars));
-    case 'repeat':
-      return allChars(node.body);
-    case 'backref':
-      return ANY;
-    default:
-      return [];
-  }
-}
-
-/** The characters a match of the node can start with (lookarounds ignored: wider is safe). */
-function firstChars(node: RegexNode): CharSet {
-  switch (node.type) {
-    case 'char':
-      return node.set;
-    case 'seq': {
-      const sets: CharSet[] = [];
-      for (const item of node.items) {
-        sets.push(firstChars(item));
-        if (!nullable(item)) break;
-      }
-      return union(...sets);
-    }
-    case 'alt':
-      return union(...node.options.map(firstChars));
-    case 'repeat':
-      return firstChars(node.body);
-    case 'backref':
-      return ANY;
-    default:
-      return [];
-  }
-}
-
-/** The characters a match of the node can end with. */
-function lastChars(node: RegexNode): CharSet {
-  switch (node.type) {
-    case 'seq': {
-      const sets: CharSet[] = [];
-      for (const item of [...node.items].reverse()) {
-        sets.push(lastChars(item));
-        if (!nullable(item)) break;
-      }
-      return union(...sets);
-    }
-    case 'alt':
-      return union(...node.options.map(lastChars));
-    case 'repeat':
-      return lastChars(node.body);
-    default:
-      return firstChars(node);
-  }
-}
-
-function children(node: RegexNode): readonly RegexNode[] {
-  switch (node.type) {
-    case 'seq':
-      return node.items;
-    case 'alt':
-      return node.options;
-    case 'repeat':
-    case 'look':
-      return [node.body];
-    default:
-      return [];
-  }
-}
-
-function* walk(node: RegexNode): Generator<RegexNode> {
-  yield node;
-  for (const child of children(node)) yield* walk(child);
-}
-
-/** Sequence items with nested sequences spliced in, so neighbours are really adjacent. */
-const flat = (items: readonly RegexNode[]): RegexNode[] => items.flatMap((i) => (i.type === 'seq' ? flat(i.items) : [i]));
 
 /**
  * Variable-length items a sequence pins down: the next item is required and starts with a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePattern, lengthBounds } from '../../../../src/masking/detectors/regex-analysis.js';
+import { analyzePattern } from '../../../../src/masking/detectors/regex-analysis.js';
+import { lengthBounds } from '../../../../src/masking/detectors/regex-nodes.js';
 import { parseRegex } from '../../../../src/masking/detectors/regex-parse.js';
 
 const bounds = (source: string, unicode = true): [number, number] => {
