@@ -25,8 +25,11 @@ export interface JsonLimits {
   readonly maxNumberChars?: number;
 }
 
-/** Keys longer than this are not kept (they are still written out); they match no field name. */
-const MAX_KEY_CHARS = 4096;
+/**
+ * Keys longer than this are not kept (they are still written out) and match no field name; with
+ * the depth limit this bounds what the container stack holds.
+ */
+const MAX_KEY_CHARS = 256;
 const REDACTED = JSON.stringify(FIELD_REPLACEMENT);
 
 type Expect = 'value' | 'value-or-close' | 'key-or-close' | 'key' | 'colon' | 'comma-or-close' | 'done';
@@ -72,9 +75,10 @@ export class JsonMaskingTokenizer {
     this.maxNumberChars = limits.maxNumberChars ?? 4096;
   }
 
-  /** Characters held between chunks (string value, number, key, escape): the memory bound tests read this. */
+  /** Characters held between chunks (string value, number, keys, escape): the memory bound tests read this. */
   get heldChars(): number {
-    return (this.value?.heldChars ?? 0) + this.scalar.length + this.key.length + this.hex.length;
+    const keys = this.stack.reduce((n, f) => n + f.key.length, this.key.length);
+    return (this.value?.heldChars ?? 0) + this.scalar.length + keys + this.hex.length;
   }
 
   push(text: string): string {
@@ -266,7 +270,8 @@ export class JsonMaskingTokenizer {
   private stringPiece(raw: string, decoded: string, at: number): void {
     if (this.suppressDepth >= 0) return;
     if (this.token === 'key') {
-      if (this.key.length <= MAX_KEY_CHARS) this.key += decoded;
+      // One character past the limit marks the key as too long.
+      if (this.key.length <= MAX_KEY_CHARS) this.key = (this.key + decoded).slice(0, MAX_KEY_CHARS + 1);
       return;
     }
     const out = this.value!.append(raw, decoded);

@@ -44,6 +44,13 @@ describe('maskJson', () => {
     });
   });
 
+  it('writes long keys out unchanged; they match no field name but still count as keys', () => {
+    const long = 'k'.repeat(1000);
+    const input = `{"${long}": {"ssn": 1, "x": "a@b.com"}, "${'ssn'.padEnd(300, ' ')}": 2}`;
+    expect(mask(input)).toBe(`{"${long}": {"ssn": "[REDACTED]", "x": "[EMAIL]"}, "${'ssn'.padEnd(300, ' ')}": 2}`);
+    expect(maskJson(`{"${long}": 1}`, { ...profile, fieldPaths: ['$.*'] }).text).toBe(`{"${long}": "[REDACTED]"}`);
+  });
+
   it('turns a number a detector matches into a masked string', () => {
     expect(maskJson('{"card": 4111111111111111, "n": 4111111111111112}', profile)).toEqual({
       text: '{"card": "****1111", "n": 4111111111111112}',
