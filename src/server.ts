@@ -31,7 +31,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
   const setHealth = (status: ServingStatus): void => HEALTH_SERVICES.forEach((s) => health.setStatus(s, status));
 
-  const audit = await AuditWriter.open(config.audit.file);
+  const audit = await AuditWriter.open(config.audit, { logger });
   const verifier = await createTokenVerifier(config.identity, config.policy.regions, options.verifier);
   let draining = false;
   audit.onHealthChange((writable, error) => {

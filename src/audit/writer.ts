@@ -1,56 +1,71 @@
-// A durable, append-only audit file with group commit: entries queue while a write is under way,
-// then go to disk in one write and one fdatasync; each caller's promise settles only after its
-// line is on disk. A failed write rolls the file and the chain back to the last durable line, so
-// the trail never holds a half-written record, and the writer recovers when writing works again.
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { nextLine, type ChainHead } from './chain.js';
-import { GENESIS_HASH, type AuditEntry } from './record.js';
-import { readTail } from './tail.js';
-
-interface Pending {
-  readonly entry: AuditEntry;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
-}
+// A durable, append-only audit trail with group commit, signed checkpoints and rotation. Entries
+// queue while a write is under way, then go to disk in one write (and, in sync mode, one
+// fdatasync); commit-loop.ts does the writing, this class decides what to accept and tells
+// listeners when the trail can and cannot be written.
+//
+// When a write fails, the file is cut back to its last whole line; the writer turns unwritable
+// (appends reject at once, health listeners hear it) and retries in the background, with backoff,
+// until writing works again. What becomes of the entries involved: failure-policy.ts.
+import type { Logger } from '../logging/logger.js';
+import { loadSigningKey } from './checkpoint.js';
+import { CommitLoop } from './commit-loop.js';
+import { auditConfigSchema, type AuditConfig, type AuditConfigInput } from './config.js';
+import { LiveFile } from './live-file.js';
+import type { AuditEntry } from './record.js';
+import { openFileDefault, type OpenFile } from './trail-file.js';
 
 export type AuditHealthListener = (writable: boolean, error?: Error) => void;
 
+export interface AuditWriterOptions {
+  readonly clock?: () => Date;
+  readonly logger?: Logger;
+  /** Test seam for fault injection; defaults to fs.promises.open. */
+  readonly openFile?: OpenFile;
+}
+
+/** Thrown by append while the trail cannot be written; the caller must not act as if it were recorded. */
+export class AuditUnavailableError extends Error {
+  override readonly name = 'AuditUnavailableError';
+}
+
+/** Batch and async acknowledge before writing; beyond this many waiting entries they refuse instead. */
+const MAX_QUEUED = 100_000;
+
 export class AuditWriter {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
-  private writable = true;
-  private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly listeners = new Set<AuditHealthListener>();
+  private readonly loop: CommitLoop;
 
   private constructor(
-    readonly file: string,
-    private readonly handle: FileHandle,
-    private head: ChainHead,
-    private size: number,
+    private readonly config: AuditConfig,
     private readonly clock: () => Date,
-  ) {}
+    makeLoop: (notify: AuditHealthListener) => CommitLoop,
+  ) {
+    this.loop = makeLoop((writable, error) => {
+      for (const listener of this.listeners) listener(writable, error);
+    });
+  }
 
-  /** Opens (or creates) the file and continues its chain; a torn last line from a crash is cut off. */
-  static async open(file: string, clock: () => Date = () => new Date()): Promise<AuditWriter> {
-    await mkdir(dirname(file), { recursive: true });
-    const handle = await open(file, 'a+', 0o640);
-    try {
-      const tail = await readTail(handle);
-      if (tail.tornBytes > 0) {
-        await handle.truncate(tail.durableSize);
-        await handle.datasync();
-      }
-      const head = tail.last ?? { seq: 0, hash: GENESIS_HASH };
-      return new AuditWriter(file, handle, head, tail.durableSize, clock);
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+  /**
+   * Opens (or creates) the live file and continues its chain, or the chain of the newest rotated
+   * file if the live file is empty; a torn last line from a crash is cut off. A string is taken
+   * as `{ file }` with every other option at its default.
+   */
+  static async open(config: AuditConfigInput | string, options: AuditWriterOptions = {}): Promise<AuditWriter> {
+    const parsed = auditConfigSchema.parse(typeof config === 'string' ? { file: config } : config);
+    const clock = options.clock ?? (() => new Date());
+    const openFile = options.openFile ?? openFileDefault;
+    const signer = parsed.signing_key_file === undefined ? undefined : await loadSigningKey(parsed.signing_key_file);
+    const live = await LiveFile.open(parsed.file, openFile, clock());
+    return new AuditWriter(parsed, clock, (notify) => new CommitLoop({ config: parsed, live, signer, clock, logger: options.logger, openFile, notify }));
+  }
+
+  get file(): string {
+    return this.config.file;
   }
 
   get isWritable(): boolean {
-    return this.writable && !this.closed;
+    return this.loop.failed === undefined && this.closing === undefined;
   }
 
   onHealthChange(listener: AuditHealthListener): () => void {
@@ -58,75 +73,27 @@ export class AuditWriter {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * sync: resolves once the record is on disk (fdatasync'd). batch and async: resolves once the
+   * record is accepted into the ordered queue. Rejects, recording nothing, while the trail cannot
+   * be written and after close.
+   */
   append(entry: AuditEntry): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('audit writer is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
-      this.flushing ??= this.flushLoop().finally(() => {
-        this.flushing = undefined;
-      });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.flushing;
-    await this.handle.close();
-  }
-
-  private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      await this.writeBatch(batch);
+    if (this.closing !== undefined) return Promise.reject(new Error('audit writer is closed'));
+    const failure = this.loop.failed;
+    if (failure) return Promise.reject(new AuditUnavailableError(`audit trail cannot be written: ${failure.message}`, { cause: failure }));
+    const ts = this.clock().toISOString();
+    if (this.config.durability === 'sync') {
+      return new Promise<void>((resolve, reject) => this.loop.add({ entry, ts, settle: { resolve, reject } }));
     }
+    if (this.loop.queued >= MAX_QUEUED) return Promise.reject(new AuditUnavailableError(`audit queue is full (${MAX_QUEUED} entries waiting for the disk)`));
+    this.loop.add({ entry, ts });
+    return Promise.resolve();
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
-    const now = this.clock();
-    let head = this.head;
-    const lines: string[] = [];
-    for (const p of batch) {
-      const next = nextLine(head, p.entry, now);
-      lines.push(next.line, '\n');
-      head = next.head;
-    }
-    const bytes = Buffer.from(lines.join(''), 'utf8');
-    try {
-      await writeFully(this.handle, bytes);
-      await this.handle.datasync();
-    } catch (err) {
-      await this.rollback();
-      this.setWritable(false, err as Error);
-      for (const p of batch) p.reject(err as Error);
-      return;
-    }
-    this.head = head;
-    this.size += bytes.length;
-    this.setWritable(true);
-    for (const p of batch) p.resolve();
-  }
-
-  /** Cuts off whatever part of a failed batch reached the file, so the next batch links to a whole line. */
-  private async rollback(): Promise<void> {
-    try {
-      await this.handle.truncate(this.size);
-    } catch {
-      // The next open() cuts a torn tail too; until then verify reports it as torn, not as tampering.
-    }
-  }
-
-  private setWritable(writable: boolean, error?: Error): void {
-    if (writable === this.writable) return;
-    this.writable = writable;
-    for (const l of this.listeners) l(writable, error);
-  }
-}
-
-async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
+  /** Writes what is queued, signs a last checkpoint, fdatasyncs and closes; rejects if anything accepted could not be written. */
+  close(): Promise<void> {
+    this.closing ??= this.loop.finish();
+    return this.closing;
   }
 }

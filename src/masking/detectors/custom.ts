@@ -3,9 +3,13 @@
 // they are screened before use and every unbounded repetition is capped at maxLength.
 import type { Detector } from '../types.js';
 import { analyzePattern } from './regex-analysis.js';
+import { termsPattern } from './term-trie.js';
 
 /** Longest match a config may ask for; it is also the streaming hold-back, so keep it modest. */
 export const MAX_CUSTOM_LENGTH = 16_384;
+
+/** Longest deny-list term: names and code words, not documents. */
+export const MAX_TERM_LENGTH = 256;
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -85,9 +89,6 @@ export function customDetector(options: CustomDetectorOptions): Detector {
   return analysis.max > bound ? { ...detector, validate: (candidate) => candidate.length <= bound } : detector;
 }
 
-// Only syntax characters: with the u flag an escaped '-' or letter is a SyntaxError.
-const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-
 /**
  * Exact terms (names, project code words), case-insensitive, longest first so that
  * 'New York City' wins over 'New York'. A term must not continue a word on either side.
@@ -97,11 +98,10 @@ export function denyListDetector(options: DenyListOptions): Detector {
   checkName(name);
   const terms = [...new Set(options.values.map((v) => v.trim()))].filter((v) => v !== '');
   if (terms.length === 0) throw new Error(`deny-list detector '${name}': values must hold at least one non-blank term`);
-  const tooLong = terms.find((t) => t.length > MAX_CUSTOM_LENGTH);
-  if (tooLong !== undefined) throw new Error(`deny-list detector '${name}': a term is longer than ${MAX_CUSTOM_LENGTH}`);
-  terms.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const tooLong = terms.find((t) => t.length > MAX_TERM_LENGTH);
+  if (tooLong !== undefined) throw new Error(`deny-list detector '${name}': the term '${tooLong.slice(0, 20)}…' is longer than ${MAX_TERM_LENGTH}`);
   const word = '[\\p{L}\\p{M}\\p{N}_]';
-  const source = `(?<!${word})(?:${terms.map(escapeRegex).join('|')})(?!${word})`;
+  const source = `(?<!${word})(?:${termsPattern(terms)})(?!${word})`;
   return {
     name,
     label: options.label ?? defaultLabel(name),

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ApprovalEntry, CheckpointEntry, DecisionEntry, PayloadDigest, PayloadEntry, RecordEnvelope } from '../../../src/audit/record.js';
+import type { checkpointRecordSchema } from '../../../src/audit/record-schema.js';
 import {
-  approvalRecordSchema, checkpointRecordSchema, decisionRecordSchema, payloadDigestSchema, payloadRecordSchema, RECORD_SCHEMAS,
+  approvalRecordSchema, auditRecordSchema, decisionRecordSchema, payloadDigestSchema, payloadRecordSchema, RECORD_SCHEMAS,
 } from '../../../src/audit/record-schema.js';
+import { AuditWriter } from '../../../src/audit/writer.js';
+import { approval, decision, lines, payload, signingKey, tempDir, trailIn } from './fixtures.js';
 
 interface JsonProperty {
   readonly $ref?: string;
@@ -71,5 +74,30 @@ describe('schemas/audit-record.schema.json and src/audit/record-schema.ts', () =
       digest: [(d: z.output<typeof payloadDigestSchema>): PayloadDigest => d, (d: PayloadDigest): z.output<typeof payloadDigestSchema> => d],
     };
     expect(Object.keys(pairs).sort()).toEqual([...KINDS, 'digest'].sort());
+  });
+});
+
+describe('records the writer really writes', () => {
+  it('match the schema, every kind, across rotated files', async () => {
+    const dir = await tempDir();
+    const key = await signingKey(dir);
+    const writer = await AuditWriter.open({ file: join(dir, 'audit.jsonl'), signing_key_file: key.privateFile, checkpoint_every_records: 4, rotate_bytes: 2048 });
+    for (let i = 0; i < 6; i++) {
+      await writer.append(decision(`r-${i}`, i % 2 === 0 ? {} : { decision: 'deny', code: 'RESIDENCY_CROSS_REGION', subject: null, issuer: null }));
+      await writer.append(payload(`r-${i}`));
+      await writer.append(approval(`t-${i}`));
+    }
+    await writer.close();
+    const files = await trailIn(dir);
+    expect(files.length).toBeGreaterThan(1);
+    const kinds = new Set<string>();
+    for (const file of files) {
+      for (const line of await lines(file)) {
+        const parsed = auditRecordSchema.safeParse(JSON.parse(line));
+        expect(parsed.error?.issues ?? [], line).toEqual([]);
+        kinds.add(parsed.data?.kind ?? '');
+      }
+    }
+    expect([...kinds].sort()).toEqual(['approval', 'checkpoint', 'decision', 'payload']);
   });
 });

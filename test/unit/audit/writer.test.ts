@@ -22,7 +22,7 @@ async function lines(file: string): Promise<string[]> {
 describe('AuditWriter', () => {
   it('writes one chained line per entry, in order, and resolves after the write', async () => {
     const file = await tempFile();
-    const writer = await AuditWriter.open(file, () => new Date('2026-11-29T10:00:00Z'));
+    const writer = await AuditWriter.open(file, { clock: () => new Date('2026-11-29T10:00:00Z') });
     await Promise.all(['a', 'b', 'c'].map((id) => writer.append(entry(id))));
     await writer.close();
     const written = await lines(file);
@@ -66,5 +66,40 @@ describe('AuditWriter', () => {
     const writer = await AuditWriter.open(await tempFile());
     await writer.close();
     await expect(writer.append(entry('x'))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('AuditWriter durability modes', () => {
+  it.each(['sync', 'batch', 'async'] as const)('%s: keeps appends in order with one chain, and close makes them durable', async (durability) => {
+    const file = await tempFile();
+    const writer = await AuditWriter.open({ file, durability, batch_interval_ms: 5 });
+    const ids = Array.from({ length: 200 }, (_, i) => `r-${i}`);
+    await Promise.all(ids.map((id) => writer.append(entry(id))));
+    await writer.close();
+    const written = await lines(file);
+    const records = written.map((l) => JSON.parse(l) as { seq: number; prev: string; request_id: string });
+    expect(records.map((r) => r.request_id)).toEqual(ids);
+    expect(records.map((r) => r.seq)).toEqual(ids.map((_, i) => i + 1));
+    records.forEach((r, i) => expect(r.prev).toBe(i === 0 ? GENESIS_HASH : lineHash(written[i - 1] ?? '')));
+  });
+
+  it('batch: append resolves before the record is written, and the write follows within the interval', async () => {
+    const file = await tempFile();
+    const writer = await AuditWriter.open({ file, durability: 'batch', batch_interval_ms: 20 });
+    await writer.append(entry('early'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await lines(file)).map((l) => (JSON.parse(l) as { request_id: string }).request_id)).toEqual(['early']);
+    await writer.close();
+  });
+
+  it('stamps ts when the entry is appended, not when it is written', async () => {
+    const file = await tempFile();
+    let now = Date.parse('2026-11-29T10:00:00Z');
+    const writer = await AuditWriter.open({ file, durability: 'async' }, { clock: () => new Date(now) });
+    const pending = writer.append(entry('a'));
+    now += 60_000;
+    await pending;
+    await writer.close();
+    expect(JSON.parse((await lines(file))[0] ?? '{}')).toMatchObject({ ts: '2026-11-29T10:00:00.000Z' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customDetector, denyListDetector, MAX_CUSTOM_LENGTH } from '../../../../src/masking/detectors/custom.js';
+import { customDetector, denyListDetector, MAX_CUSTOM_LENGTH, MAX_TERM_LENGTH } from '../../../../src/masking/detectors/custom.js';
 import { found } from './examples.js';
 
 const fails = (pattern: string, maxLength?: number): string => {
@@ -110,10 +110,27 @@ describe('denyListDetector', () => {
     expect(denyListDetector({ name: 'trim', values: [' Bluebird ', ''] }).maxLength).toBe(8);
   });
 
-  it('stays fast on hostile input', () => {
-    const d = denyListDetector({ name: 'many', values: Array.from({ length: 500 }, (_, i) => `term${i} ${'a'.repeat(i % 20)}`) });
+  it('shares prefixes: terms that extend one another, and case variants of one term', () => {
+    const d = denyListDetector({ name: 'p', values: ['ab', 'abc', 'abcd', 'ABC', 'abx', 'b'] });
+    expect(found(d, 'ab abc abcd abce abx ABCD b')).toEqual(['ab', 'abc', 'abcd', 'abx', 'ABCD', 'b']);
+  });
+
+  it('keeps characters whose lower case is longer matching themselves', () => {
+    const d = denyListDetector({ name: 'tr', values: ['İstanbul'] });
+    expect(found(d, 'İstanbul, İSTANBUL')).toEqual(['İstanbul', 'İSTANBUL']);
+    expect(d.maxLength).toBe(8);
+  });
+
+  it('rejects terms longer than MAX_TERM_LENGTH', () => {
+    expect(() => denyListDetector({ name: 'long', values: ['x'.repeat(MAX_TERM_LENGTH + 1)] })).toThrow(/longer than/);
+  });
+
+  it('stays fast with thousands of terms on hostile input', () => {
+    const values = Array.from({ length: 5000 }, (_, i) => `name${i.toString(36)}x ${'a'.repeat(i % 20)}`);
+    const d = denyListDetector({ name: 'many', values });
     const started = performance.now();
-    found(d, 'term1 aaaa '.repeat(10_000));
+    for (const text of ['name '.repeat(20_000), 'a '.repeat(50_000), 'namezzx aaaa '.repeat(8_000)]) found(d, text);
+    expect(found(d, `see ${values[4321] ?? ''}.`)).toEqual([values[4321]]);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
