@@ -1,18 +1,15 @@
 // An incremental JSON tokenizer that masks as it goes: a state machine over characters with a
 // stack of open containers for field names and paths. Invalid JSON throws MaskingError with the
-// character offset. Keys are never masked.
-//
-// Output is the input, sliced: everything the tokenizer does not change (whitespace, brackets,
-// keys, unmatched values) is copied from the chunk in as few slices as possible, from `mark` on.
-// A string value is held (up to the long-string limit, see json-string.ts) and a number or
-// literal until it ends; if it started in this chunk and stays unchanged it is simply left in
-// the copied slice. A value under a field name or path is written as "[REDACTED]" and the input
-// up to its end is dropped.
+// character offset. Keys are never masked. A string value is held (up to the long-string limit,
+// see json-string.ts) and a number or literal until it ends; everything else is copied through
+// as it is read (see json-output.ts). A value under a field name or path becomes "[REDACTED]".
 import type { MaskCounts } from '../types.js';
 import { MaskingError } from '../types.js';
 import { FIELD_REPLACEMENT } from './actions.js';
 import type { CompiledProfile } from './compile.js';
-import { couldBeLiteral, isHexDigit, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN, runEnd, simpleEscape, STRING_RUN, WHITESPACE_RUN } from './json-lexical.js';
+import { couldBeLiteral, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN, runEnd, WHITESPACE_RUN } from './json-lexical.js';
+import { JsonOutput } from './json-output.js';
+import { JsonStringReader, type StringSink } from './json-string-reader.js';
 import { JsonStringValue } from './json-string.js';
 import { pathMatches } from './paths.js';
 
@@ -50,19 +47,15 @@ export class JsonMaskingTokenizer {
   private readonly stack: Frame[] = [];
   private expect: Expect = 'value';
   private token: Token = 'none';
-  /** Stack depth of the value being replaced whole; input is dropped while >= 0. */
-  private suppressDepth = -1;
-  private escape: 'none' | 'backslash' | 'unicode' = 'none';
-  private hex = '';
+  private readonly reader = new JsonStringReader();
+  private readonly sink: StringSink = {
+    piece: (raw, decoded, at) => this.stringPiece(raw, decoded, at),
+    fail: (at, message) => this.fail(at, message),
+  };
   private key = '';
   private scalar = '';
   private value: JsonStringValue | undefined;
-  // The chunk being read, the output so far, and where the next copied slice starts.
-  private chunk = '';
-  private out: string[] = [];
-  private mark = 0;
-  /** Where the held value (string, number, literal) starts in this chunk; -1 if in an earlier one. */
-  private tokenStart = -1;
+  private readonly output = new JsonOutput();
   /** Characters consumed before this chunk, for error offsets. */
   private offset = 0;
 
@@ -78,64 +71,46 @@ export class JsonMaskingTokenizer {
   /** Characters held between chunks (string value, number, keys, escape): the memory bound tests read this. */
   get heldChars(): number {
     const keys = this.stack.reduce((n, f) => n + f.key.length, this.key.length);
-    return (this.value?.heldChars ?? 0) + this.scalar.length + keys + this.hex.length;
+    return (this.value?.heldChars ?? 0) + this.scalar.length + keys + this.reader.heldChars;
   }
 
   push(text: string): string {
-    this.chunk = text;
-    this.mark = 0;
+    this.output.begin(text);
     // A byte order mark may precede the document; it is copied like whitespace.
     let i = this.offset === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (i < text.length) {
-      if (this.token === 'key' || this.token === 'string') i = this.stringChars(text, i);
-      else if (this.token !== 'none') i = this.scalarChars(text, i);
-      else i = this.structural(text, i);
+      if (this.token === 'key' || this.token === 'string') {
+        i = this.reader.read(text, i, this.sink);
+        if (this.reader.closed) this.closeString(i);
+      } else if (this.token !== 'none') {
+        i = this.scalarChars(text, i);
+      } else {
+        i = this.structural(text, i);
+      }
     }
     if (this.token === 'string' || this.token === 'number' || this.token === 'literal') {
       // The held value keeps its own copy of what it read of this chunk.
-      this.emitHeld(this.value?.flush() ?? '', text.length);
+      this.output.replaceHeld(this.value?.flush() ?? '', text.length);
     } else {
-      this.copyTo(text.length);
+      this.output.copyTo(text.length);
     }
     this.offset += text.length;
-    return this.takeOutput();
+    return this.output.take();
   }
 
   end(): string {
-    this.chunk = '';
-    this.mark = 0;
+    this.output.begin('');
     if (this.token === 'number' || this.token === 'literal') this.finishScalar(0);
     if (this.token !== 'none') this.fail(0, 'the body ends inside a string');
     // Only whitespace (or nothing) read: an empty body carries nothing to mask and passes through.
     if (this.expect !== 'done' && (this.expect !== 'value' || this.stack.length > 0)) {
       this.fail(0, `the body ends early: ${this.stack.length} container(s) still open, expected ${this.expect.replaceAll('-', ' ')}`);
     }
-    return this.takeOutput();
-  }
-
-  private takeOutput(): string {
-    const out = this.out.length === 1 ? this.out[0]! : this.out.join('');
-    this.out = [];
-    return out;
+    return this.output.take();
   }
 
   private fail(at: number, message: string): never {
     throw new MaskingError(`invalid JSON at character ${this.offset + at}: ${message}`);
-  }
-
-  /** Copies the chunk up to `i` (or drops it, inside a replaced value). */
-  private copyTo(i: number): void {
-    if (i <= this.mark) return;
-    if (this.suppressDepth < 0) this.out.push(this.chunk.slice(this.mark, i));
-    this.mark = i;
-  }
-
-  /** The held value's source, up to `at`, is replaced by `text`. */
-  private emitHeld(text: string, at: number): void {
-    if (this.tokenStart >= 0) this.copyTo(this.tokenStart);
-    this.tokenStart = -1;
-    if (text !== '' && this.suppressDepth < 0) this.out.push(text);
-    this.mark = at;
   }
 
   private structural(text: string, i: number): number {
@@ -182,10 +157,10 @@ export class JsonMaskingTokenizer {
       this.expect = c === '[' ? 'value-or-close' : 'key-or-close';
       return i + 1;
     }
-    this.tokenStart = i;
+    this.output.tokenStart = i;
     if (c === '"') {
       this.token = 'string';
-      if (this.suppressDepth < 0) this.value = new JsonStringValue(this.profile, this.counts, this.maxStringChars);
+      if (!this.output.suppressed) this.value = new JsonStringValue(this.profile, this.counts, this.maxStringChars);
       return i + 1;
     }
     this.token = number ? 'number' : 'literal';
@@ -197,21 +172,20 @@ export class JsonMaskingTokenizer {
   private beginValue(i: number): void {
     const top = this.stack[this.stack.length - 1];
     if (top?.array) top.index += 1;
-    if (this.suppressDepth >= 0) return;
+    if (this.output.suppressed) return;
     const byName = top !== undefined && !top.array && top.keyKnown && this.profile.fieldNames.has(top.key);
     if (byName || (this.profile.paths.length > 0 && this.profile.paths.some((p) => pathMatches(p, this.stack)))) {
-      this.copyTo(i);
-      this.out.push(REDACTED);
+      this.output.insert(i, REDACTED);
       this.counts.field = (this.counts.field ?? 0) + 1;
-      this.suppressDepth = this.stack.length;
+      this.output.suppressDepth = this.stack.length;
     }
   }
 
   /** A value ended just before `at`. */
   private endValue(at: number): void {
-    if (this.suppressDepth === this.stack.length) {
-      this.copyTo(at);
-      this.suppressDepth = -1;
+    if (this.output.suppressDepth === this.stack.length) {
+      this.output.copyTo(at);
+      this.output.suppressDepth = -1;
     }
     this.expect = this.stack.length === 0 ? 'done' : 'comma-or-close';
   }
@@ -224,61 +198,19 @@ export class JsonMaskingTokenizer {
     return i + 1;
   }
 
-  private stringChars(text: string, i: number): number {
-    while (i < text.length) {
-      if (this.escape === 'none') {
-        const j = runEnd(STRING_RUN, text, i);
-        if (j > i) {
-          const run = text.slice(i, j);
-          this.stringPiece(run, run, j);
-          i = j;
-          if (i >= text.length) break;
-        }
-        const c = text[i]!;
-        if (c === '"') return this.closeString(i + 1);
-        if (c !== '\\') this.fail(i, `control character U+${c.charCodeAt(0).toString(16).padStart(4, '0')} in a string must be escaped`);
-        this.escape = 'backslash';
-      } else if (this.escape === 'backslash') {
-        const c = text[i]!;
-        const simple = simpleEscape(c);
-        if (simple !== undefined) {
-          this.escape = 'none';
-          this.stringPiece(`\\${c}`, simple, i + 1);
-        } else if (c === 'u') {
-          this.escape = 'unicode';
-          this.hex = '';
-        } else {
-          this.fail(i, `invalid escape \\${c}`);
-        }
-      } else {
-        const c = text[i]!;
-        if (!isHexDigit(c)) this.fail(i, `invalid \\u escape: ${JSON.stringify(c)} is not a hex digit`);
-        this.hex += c;
-        if (this.hex.length === 4) {
-          // A surrogate pair arrives as two escapes; their code units simply meet in the decoded value.
-          this.escape = 'none';
-          this.stringPiece(`\\u${this.hex}`, String.fromCharCode(parseInt(this.hex, 16)), i + 1);
-          this.hex = '';
-        }
-      }
-      i += 1;
-    }
-    return i;
-  }
-
   /** A piece of string content ending at `at`: source text and what it decodes to. */
   private stringPiece(raw: string, decoded: string, at: number): void {
-    if (this.suppressDepth >= 0) return;
+    if (this.output.suppressed) return;
     if (this.token === 'key') {
       // One character past the limit marks the key as too long.
       if (this.key.length <= MAX_KEY_CHARS) this.key = (this.key + decoded).slice(0, MAX_KEY_CHARS + 1);
       return;
     }
     const out = this.value!.append(raw, decoded);
-    if (out !== '') this.emitHeld(out, at);
+    if (out !== '') this.output.replaceHeld(out, at);
   }
 
-  private closeString(at: number): number {
+  private closeString(at: number): void {
     this.token = 'none';
     if (this.expect === 'key' || this.expect === 'key-or-close') {
       const top = this.stack[this.stack.length - 1]!;
@@ -286,18 +218,17 @@ export class JsonMaskingTokenizer {
       top.key = top.keyKnown ? this.key.toLowerCase() : '';
       this.key = '';
       this.expect = 'colon';
-      return at;
+      return;
     }
     const value = this.value;
     this.value = undefined;
     if (value !== undefined) {
       const out = value.close();
-      if (out !== null) this.emitHeld(out, at);
-      else if (this.tokenStart < 0) this.emitHeld(value.quotedRaw(), at);
+      if (out !== null) this.output.replaceHeld(out, at);
+      else if (this.output.tokenStart < 0) this.output.replaceHeld(value.quotedRaw(), at);
     }
-    this.tokenStart = -1;
+    this.output.tokenStart = -1;
     this.endValue(at);
-    return at;
   }
 
   private scalarChars(text: string, i: number): number {
@@ -313,10 +244,10 @@ export class JsonMaskingTokenizer {
     const text = this.scalar;
     this.scalar = '';
     if (this.token === 'literal' ? !isLiteral(text) : !isNumber(text)) this.fail(at, `invalid ${this.token} ${JSON.stringify(text)}`);
-    const masked = this.token === 'number' && this.suppressDepth < 0 ? maskNumber(this.profile, text, this.counts) : null;
-    if (masked !== null) this.emitHeld(masked, at);
-    else if (this.tokenStart < 0) this.emitHeld(text, at);
-    this.tokenStart = -1;
+    const masked = this.token === 'number' && !this.output.suppressed ? maskNumber(this.profile, text, this.counts) : null;
+    if (masked !== null) this.output.replaceHeld(masked, at);
+    else if (this.output.tokenStart < 0) this.output.replaceHeld(text, at);
+    this.output.tokenStart = -1;
     this.token = 'none';
     this.endValue(at);
   }
