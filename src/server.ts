@@ -1,10 +1,14 @@
-// Wires one gRPC server: Authorization, health (per service) and reflection on one port. Health
+// Wires one gRPC server: Authorization, ExternalProcessor, health (per service) and reflection on one port. Health
 // says NOT_SERVING while starting, while draining, and while the audit trail cannot be written.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { AuditWriter } from './audit/writer.js';
 import { createCheckHandlers } from './authz/check-service.js';
+import { createExtProcHandlers } from './extproc/service.js';
+import { payloadReporter } from './extproc/payload-audit.js';
+import { DETECTORS } from './masking/detectors/index.js';
+import { maskingProfiles } from './masking/profile.js';
 import type { Config } from './config/schema.js';
 import { envoyGrpc, envoyPackageDefinition } from './envoy/protos.js';
 import { normaliseForReflection } from './envoy/reflection-descriptors.js';
@@ -12,7 +16,8 @@ import { createTokenVerifier, type VerifierOptions } from './identity/verifier.j
 import type { Logger } from './logging/logger.js';
 
 export const AUTHZ_SERVICE = 'envoy.service.auth.v3.Authorization';
-const HEALTH_SERVICES = ['', AUTHZ_SERVICE] as const;
+export const EXTPROC_SERVICE = 'envoy.service.ext_proc.v3.ExternalProcessor';
+const HEALTH_SERVICES = ['', AUTHZ_SERVICE, EXTPROC_SERVICE] as const;
 
 export interface RunningServer {
   readonly port: number;
@@ -40,8 +45,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     if (!draining) setHealth(writable ? 'SERVING' : 'NOT_SERVING');
   });
 
+  const profiles = maskingProfiles(config.masking, DETECTORS);
   const server = new Server();
-  server.addService(envoyGrpc().envoy.service.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger }));
+  const envoy = envoyGrpc().envoy.service;
+  server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger }));
+  server.addService(envoy.ext_proc.v3.ExternalProcessor.service, createExtProcHandlers({ profiles, report: payloadReporter(audit, logger), logger }));
   health.addToServer(server);
   new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
 

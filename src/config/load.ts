@@ -42,6 +42,7 @@ export function parseConfig(raw: unknown, baseDir: string, file = '(inline)'): C
     if (iss.jwks.file !== undefined) iss.jwks.file = abs(iss.jwks.file);
   }
   config.audit.file = abs(config.audit.file);
+  if (config.masking.hash_key_file !== undefined) config.masking.hash_key_file = abs(config.masking.hash_key_file);
   if (config.audit.signing_key_file !== undefined) config.audit.signing_key_file = abs(config.audit.signing_key_file);
   return deepFreeze(config);
 }

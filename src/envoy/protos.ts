@@ -6,6 +6,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ProtoGrpcType as AuthGrpcType } from './generated/external_auth.js';
+import type { ProtoGrpcType as ExtProcGrpcType } from './generated/external_processor.js';
 
 const require = createRequire(import.meta.url);
 const depsDir = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
@@ -22,13 +23,13 @@ let cached: PackageDefinition | undefined;
 /** Every service this server offers (and only those), in one definition, so reflection describes them all. */
 export function envoyPackageDefinition(): PackageDefinition {
   cached ??= loadSync(
-    ['envoy/service/auth/v3/external_auth.proto', healthProtoPath, reflectionProtoPath],
+    ['envoy/service/auth/v3/external_auth.proto', 'envoy/service/ext_proc/v3/external_processor.proto', healthProtoPath, reflectionProtoPath],
     { ...LOADER_OPTIONS, includeDirs: ENVOY_INCLUDE_DIRS },
   );
   return cached;
 }
 
-export type EnvoyGrpc = AuthGrpcType;
+export type EnvoyGrpc = AuthGrpcType & ExtProcGrpcType;
 
 export function envoyGrpc(): EnvoyGrpc {
   return loadPackageDefinition(envoyPackageDefinition()) as unknown as EnvoyGrpc;

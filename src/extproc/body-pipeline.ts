@@ -7,6 +7,11 @@ import type { MaskCounts, MaskingProfile, StreamingMasker } from '../masking/typ
 import type { BodyKind, ContentCoding } from './body-kind.js';
 import { BodyDecoder } from './decoder.js';
 
+// Envoy may hand over a megabyte at once. Masking it in slices keeps every string and match the
+// masker makes small enough for V8's young generation; whole-chunk strings would land in the
+// large-object space, which only a full GC frees, and RSS would climb with the body's size.
+const SLICE_BYTES = 16 * 1024;
+
 export interface BodySummary {
   readonly sha256_received: string;
   readonly sha256_delivered: string;
@@ -46,8 +51,10 @@ export class BodyPipeline {
     this.bytesReceived += chunk.length;
     if (!this.masker) return this.deliver(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     const plain = this.decoder ? Buffer.concat([await this.decoder.push(chunk), end ? await this.decoder.end() : Buffer.alloc(0)]) : chunk;
-    const masked = this.masker.push(plain);
-    return this.deliver(end ? Buffer.concat([masked, this.masker.end()]) : masked);
+    const out: Buffer[] = [];
+    for (let at = 0; at < plain.length; at += SLICE_BYTES) out.push(this.masker.push(plain.subarray(at, at + SLICE_BYTES)));
+    if (end) out.push(this.masker.end());
+    return this.deliver(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
 
   summary(): BodySummary {

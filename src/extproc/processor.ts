@@ -66,14 +66,16 @@ export class StreamProcessor {
 
   private async onHeaders(direction: Direction, headers: HttpHeaders__Output | null | undefined, message: ProcessingRequest__Output): Promise<ProcessingResponse> {
     if (this.directions[direction]) throw new ProtocolError(`second ${direction}_headers message`);
-    if (direction === 'request') {
+    if (direction === 'request' || !this.directions.request) {
+      // A response with no request before it is a reply Envoy made itself (ext_authz's deny): the
+      // request never reached ext_proc, so the decision comes with the response.
       this.context = decisionFromMetadata(message.metadata_context);
-      if (this.context?.decision !== 'allow') return this.block('DECISION_MISSING');
-    } else if (!this.directions.request) {
-      throw new ProtocolError('response_headers before request_headers');
+      if (this.context === undefined || (direction === 'request' && this.context.decision !== 'allow')) return this.block('DECISION_MISSING');
     }
     const context = this.context as DecisionContext;
-    const profileName = direction === 'request' ? context.maskRequest : context.maskResponse;
+    // A local deny reply carries no upstream data: it is hashed and passes unmasked.
+    const localReply = direction === 'response' && !this.directions.request && context.decision !== 'allow';
+    const profileName = localReply ? null : direction === 'request' ? context.maskRequest : context.maskResponse;
     const profile = profileName === null ? null : this.deps.profiles.get(profileName);
     if (profile === undefined) return this.block('MASKING_PROFILE_UNKNOWN');
 

@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import { ProtocolError, StreamProcessor, type ProcessorDependencies } from './processor.js';
 
 // Envoy streams body chunks without waiting for answers; stop reading past this many unanswered.
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = 4;
 
 export function createExtProcHandlers(deps: ProcessorDependencies & { readonly logger: Logger }): ExternalProcessorHandlers {
   return {

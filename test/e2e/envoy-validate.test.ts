@@ -92,7 +92,8 @@ describe('fail closed: residency-gate unreachable', () => {
   });
 });
 
-// Control for the test above: the same config with only failure_mode_allow flipped lets the
+// Control for the test above: the same config with only failure_mode_allow flipped (on ext_authz
+// and ext_proc) lets the
 // requests through. This shows that the 403s come from that setting (not from broken wiring), that
 // the renderer's ports and the routes are right, and that Envoy replaces a client's x-request-id.
 describe('control: the same config failing open', () => {
@@ -105,7 +106,7 @@ describe('control: the same config failing open', () => {
     eu = await startRecordingUpstream('eu');
     us = await startRecordingUpstream('us');
     const rendered = renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: await freePort(), upstreams: { eu: eu.port, us: us.port } });
-    const failOpen = rendered.replace('failure_mode_allow: false', 'failure_mode_allow: true');
+    const failOpen = rendered.replaceAll('failure_mode_allow: false', 'failure_mode_allow: true');
     expect(failOpen).not.toBe(rendered);
     envoy = await startEnvoy({ envoyBin: inject('envoyBin'), config: failOpen });
     base = `http://127.0.0.1:${envoy.listenerPort}`;

@@ -21,7 +21,7 @@ export async function startResidencyGate(configYaml: string, timeoutMs = 15_000)
   const dir = await mkdtemp(join(tmpdir(), 'rg-serve-'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, configYaml);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
+  const child = spawn(process.execPath, [...(process.env.RG_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 // A plain HTTP server standing in for a protected service behind Envoy. It records every request
 // (with its full body) so that tests can assert what did, or did not, reach the upstream.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -15,6 +15,8 @@ export interface UpstreamResponse {
   status?: number;
   headers?: OutgoingHttpHeaders;
   body?: string | Uint8Array;
+  /** Writes the body itself (streamed, paced, or cut off); called instead of sending `body`. */
+  stream?: (res: ServerResponse) => Promise<void>;
 }
 
 export type Responder = (req: RecordedRequest, body: Buffer) => UpstreamResponse | Promise<UpstreamResponse>;
@@ -60,7 +62,8 @@ export async function startRecordingUpstream(name: string, options: RecordingUps
         requests.push(recorded);
         const answer = await responder(recorded, body);
         res.writeHead(answer.status ?? 200, answer.headers ?? {});
-        res.end(answer.body ?? '');
+        if (answer.stream) await answer.stream(res);
+        else res.end(answer.body ?? '');
       } catch (error) {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`recording upstream ${name}: ${error instanceof Error ? error.message : String(error)}`);

@@ -119,6 +119,28 @@ describe('StreamProcessor', () => {
     }
   });
 
+  it('passes ext_authz’s own deny reply (a response with no request before it) unmasked, hashed', async () => {
+    const { processor, reports } = setup();
+    const h = await processor.handle(headers('response_headers', { 'content-type': 'application/json' }, false, metadata({ response: 'pii' }, 'deny')));
+    expect(h.response_headers).toBeDefined();
+    const r = await processor.handle(body('response_body', '{"code":"RESIDENCY_CROSS_REGION","note":"a@b.co"}', true));
+    expect(common(r, 'response_body')?.body_mutation).toBeUndefined();
+    expect(reports[0]).toMatchObject({ outcome: 'complete', request: null, response: { profile: null } });
+  });
+
+  it('masks a response that arrives without request headers when the decision allowed it', async () => {
+    const { processor } = setup();
+    await processor.handle(headers('response_headers', { 'content-type': 'text/plain' }, false, metadata({ response: 'pii' })));
+    const r = await processor.handle(body('response_body', 'to a@b.co', true));
+    expect(bodyOf(r, 'response_body')).toBe('to [EMAIL]');
+  });
+
+  it('blocks a response with no request before it and no decision at all', async () => {
+    const { processor } = setup();
+    const r = await processor.handle(headers('response_headers', {}, false));
+    expect(JSON.parse(r.immediate_response?.body?.toString() ?? '')).toMatchObject({ code: 'DECISION_MISSING' });
+  });
+
   it('blocks when the decision names a profile this replica does not have', async () => {
     const { processor } = setup();
     const r = await processor.handle(headers('request_headers', {}, false, metadata({ request: 'nope' })));
@@ -131,8 +153,6 @@ describe('StreamProcessor', () => {
     const twice = setup();
     await twice.processor.handle(headers('request_headers', {}, false, metadata()));
     await expect(twice.processor.handle(headers('request_headers', {}, false, metadata()))).rejects.toThrow(ProtocolError);
-    const early = setup();
-    await expect(early.processor.handle(headers('response_headers', {}))).rejects.toThrow(ProtocolError);
     const after = setup();
     await after.processor.handle(headers('request_headers', {}, false, metadata()));
     await after.processor.handle(body('request_body', 'x', true));
