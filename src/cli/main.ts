@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { defaultConfigPath, packageRoot } from './package-root.js';
 import { serve } from './serve.js';
 import { mintToken } from './token-mint.js';
+import { AUDIT_HELP, runAudit } from './audit/index.js';
 
 const DEMO_ISSUER = 'https://issuer.demo.residency-gate.test';
 
@@ -25,12 +26,13 @@ Usage:
       config's demo issuer key (config/example/demo-issuer.private.jwk.json), subject "demo-user",
       audience "residency-gate", ttl 3600.
       Example: residency-gate token mint --region eu-west-1
-  residency-gate --help
+${AUDIT_HELP}  residency-gate --help
 
 Without --config, serve uses the example config shipped with the package.
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'audit') return runAudit(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
