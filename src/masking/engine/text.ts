@@ -1,6 +1,7 @@
-// Masking a complete text body (or one JSON string value) in one pass.
+// Masking a complete text body in one pass; the streaming masker gives the same output for any
+// chunking because both run maskRange (matches.ts), this one with the whole text decided.
 import type { MaskCounts, MaskingProfile } from '../types.js';
-import { compileProfile, type CompiledProfile } from './compile.js';
+import { compileProfile } from './compile.js';
 import { maskRange } from './matches.js';
 
 export interface MaskedText {
@@ -8,13 +9,8 @@ export interface MaskedText {
   readonly counts: MaskCounts;
 }
 
-/** Masks `text` with a compiled profile, adding to `counts`. */
-export function maskCompiledText(profile: CompiledProfile, text: string, counts: MaskCounts): string {
-  return maskRange(profile, text, 0, true, counts).output;
-}
-
 /** Masks a complete string: every match of the profile's detectors is replaced by its action. */
 export function maskText(text: string, profile: MaskingProfile): MaskedText {
   const counts: MaskCounts = {};
-  return { text: maskCompiledText(compileProfile(profile), text, counts), counts };
+  return { text: maskRange(compileProfile(profile), text, 0, true, counts).output, counts };
 }
