@@ -21,10 +21,10 @@ export class LineTooLongError extends Error {
 
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-export async function* readRawLines(file: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<RawLine> {
+export async function* readRawLines(file: string, maxLineBytes = MAX_LINE_BYTES, chunkBytes = 256 * 1024): AsyncGenerator<RawLine> {
   let carry: Buffer = Buffer.alloc(0);
   let number = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {

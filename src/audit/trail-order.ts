@@ -46,7 +46,8 @@ export async function orderTrailFiles(paths: readonly string[]): Promise<Ordered
 }
 
 async function readFirstLine(path: string): Promise<Buffer | undefined> {
-  for await (const line of readRawLines(path)) return line.terminated ? line.bytes : undefined;
+  // Small reads: a set of hundreds of rotated files should not cost a large buffer per file.
+  for await (const line of readRawLines(path, undefined, 16 * 1024)) return line.terminated ? line.bytes : undefined;
   return undefined;
 }
 
