@@ -120,15 +120,16 @@ export class CommitLoop {
   private async writeLines(batch: Queued[], checkpointFirst: boolean): Promise<boolean> {
     const mode = this.config.durability;
     try {
+      const now = this.clock();
       const sealed = await sealBatch(batch, this.live.written, {
         signer: this.signer,
         everyRecords: this.config.checkpoint_every_records,
         everyMs: this.config.checkpoint_every_seconds * 1000,
         trail: basename(this.config.file),
-        now: this.clock(),
+        now,
         checkpointFirst: checkpointFirst || this.checkpointDue,
       });
-      await this.live.append(sealed.bytes, sealed.state, mode === 'sync');
+      await this.live.append(sealed.bytes, sealed.state, mode === 'sync', now);
     } catch (err) {
       await this.fail(asError(err), batch);
       return false;

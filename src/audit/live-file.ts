@@ -49,11 +49,15 @@ export class LiveFile {
   }
 
   /** Appends sealed bytes and adopts the state after them; with `durable`, fdatasyncs first. */
-  async append(bytes: Buffer, after: ChainState, durable: boolean): Promise<void> {
+  async append(bytes: Buffer, after: ChainState, durable: boolean, now: Date): Promise<void> {
     const handle = this.requireHandle();
     await writeFully(handle, bytes);
     if (durable) await handle.datasync();
-    if (after.head.seq > this.writtenState.head.seq) this.firstSeq ??= this.writtenState.head.seq + 1;
+    if (this.firstSeq === undefined && after.head.seq > this.writtenState.head.seq) {
+      // A file's age, for time-based rotation, counts from its first record, not from when it was created empty.
+      this.firstSeq = this.writtenState.head.seq + 1;
+      this.startedMs = now.getTime();
+    }
     this.writtenState = after;
     if (durable) this.syncedState = after;
   }

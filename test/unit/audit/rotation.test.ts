@@ -58,6 +58,23 @@ describe('rotation', () => {
     expect((await records(file)).map((r) => [r.seq, r.request_id])).toEqual([[2, 'b']]);
   });
 
+  it("counts a file's age for time rotation from its first record, not from when it was created empty", async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'audit.jsonl');
+    let now = Date.parse('2026-11-29T10:00:00Z');
+    const writer = await AuditWriter.open({ file, rotate_interval_seconds: 60 }, { clock: () => new Date(now) });
+    now += 120_000; // idle and empty: nothing to rotate
+    await writer.append(decision('a'));
+    now += 30_000;
+    await writer.append(decision('b'));
+    now += 31_000;
+    await writer.append(decision('c'));
+    await writer.close();
+    const files = await trailIn(dir);
+    const byFile = await Promise.all(files.map(async (f) => (await records(f)).map((r) => r.request_id)));
+    expect(byFile.sort()).toEqual([['a', 'b'], ['c']]);
+  });
+
   it('keeps only retain_files rotated files, deleting the oldest', async () => {
     const dir = await tempDir();
     const file = join(dir, 'audit.jsonl');
