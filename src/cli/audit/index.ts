@@ -1,7 +1,7 @@
 // `residency-gate audit verify|export|report|show`: reading and checking audit trails. Each
 // command parses its own options, so main.ts only hands over the arguments after `audit`.
 import { auditExport } from './export.js';
-import { AuditUsageError, processIo, type CliIo } from './io.js';
+import { AuditUsageError, isClosedPipe, processIo, type CliIo } from './io.js';
 import { auditReport } from './report.js';
 import { auditShow } from './show.js';
 import { auditVerify } from './verify.js';
@@ -28,14 +28,19 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
 export async function runAudit(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const ignore = (): void => undefined; // write() reports stream errors; without a listener they would crash the process
+  io.stdout.on('error', ignore);
   try {
     if (command === undefined) throw new AuditUsageError(`usage: residency-gate audit verify|export|report|show …\n\n${AUDIT_HELP}`);
     return await command(rest, io);
   } catch (err) {
+    if (isClosedPipe(err)) return 0;
     if (err instanceof AuditUsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`residency-gate audit: ${(err as Error).message}\n`);
       return 2;
     }
     throw err;
+  } finally {
+    io.stdout.off('error', ignore);
   }
 }

@@ -15,7 +15,15 @@ export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process
 export class AuditUsageError extends Error {}
 
 export async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  // A reader that went away (`| head`) shows up here, not as a crash: the caller stops quietly.
+  const errored = (stream as { errored?: Error | null }).errored;
+  if (errored) throw errored;
   if (!stream.write(text)) await once(stream, 'drain');
+}
+
+/** True for the error a write gets once the reading end of a pipe is closed. */
+export function isClosedPipe(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'EPIPE';
 }
 
 /** RFC 3339 (2026-11-29T10:00:00Z) or a date (2026-11-29, meaning its start, UTC). */
