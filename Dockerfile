@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1
+# residency-gate container image.
+#
+#   docker build -t residency-gate:local .
+#   docker run --rm -p 9191:9191 residency-gate:local          # serves config/example.yaml
+#   docker run --rm -v "$PWD/my.yaml:/etc/residency-gate/config.yaml:ro" -p 9191:9191 \
+#     residency-gate:local serve --config /etc/residency-gate/config.yaml
+#
+# Stages: grpc-health-probe (the HEALTHCHECK binary, built from the Go module proxy), build
+# (npm ci, Envoy types, tsc), prod-deps (production node_modules only) and the runtime image, which
+# holds node_modules, dist/src, package.json and config/, and runs as an unprivileged user.
+# The demo issuer's private key (config/example/*.private.jwk.json) is excluded by .dockerignore:
+# the image can verify demo tokens but not mint them (docker-compose.yml mounts the key into its
+# one-shot `token` service instead).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
+
+# --- grpc-health-probe: a static gRPC health client for HEALTHCHECK --------------------------------
+FROM ${GO_IMAGE} AS health-probe
+ARG GRPC_HEALTH_PROBE_VERSION=v0.4.62
+# GOTOOLCHAIN=local: build with this image's Go (the module needs go >= 1.26.0), never fetch another.
+ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=/out
+RUN go install github.com/grpc-ecosystem/grpc-health-probe@${GRPC_HEALTH_PROBE_VERSION}
+
+# --- build: dev dependencies, generated Envoy types, compiled JavaScript ---------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts/gen-envoy-types.mjs scripts/
+COPY src/ src/
+# `npm ci` runs the package's prepare script: generate Envoy's types, then tsc -p tsconfig.build.json.
+RUN npm ci --no-audit --no-fund
+
+# --- prod-deps: production dependencies only, no install scripts ----------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ---------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY package.json ./
+COPY config/ ./config/
+COPY --from=health-probe /out/grpc-health-probe /usr/local/bin/grpc-health-probe
+# config/example.yaml writes its audit file to ../var (= /app/var); mount a volume there (or point
+# audit.file at one) to keep the trail beyond the container's life.
+RUN mkdir -p /app/var && chown 10001:10001 /app/var
+# Unprivileged, numeric (Kubernetes' runAsNonRoot can verify a numeric user). Nothing under /app
+# but var/ is writable by it.
+USER 10001:10001
+EXPOSE 9191
+# gRPC health, service "" (SERVING once listening and while the audit file is writable).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["grpc-health-probe", "-addr=127.0.0.1:9191", "-connect-timeout=2s", "-rpc-timeout=2s"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["serve", "--config", "config/example.yaml", "--listen", "0.0.0.0:9191"]
