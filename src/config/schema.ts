@@ -3,11 +3,11 @@
 import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.js';
 import { maskingConfigSchema } from '../masking/config.js';
+import { policyConfigSchema, policyProfileRefs, type TargetConfig } from '../policy/config.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9191');
-const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a region is lower-case letters, digits and dashes');
 
 const jwksSource = z
   .strictObject({
@@ -30,25 +30,6 @@ const issuer = z.strictObject({
   jwks_timeout_ms: z.number().int().positive().default(5000),
 });
 
-const target = z.strictObject({
-  name: z.string().min(1),
-  region: regionName,
-  authority: z
-    .string()
-    .regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'expected a host name, optionally with a port, or *.suffix')
-    .optional(),
-  path_prefix: z.string().startsWith('/').default('/'),
-});
-
-const maskingRule = z.strictObject({
-  profile: z.string().min(1),
-  directions: z.array(z.enum(['request', 'response'])).min(1).default(['request', 'response']),
-  targets: z.array(z.string().min(1)).min(1).optional(),
-  origin_regions: z.array(regionName).min(1).optional(),
-  target_regions: z.array(regionName).min(1).optional(),
-  cross_region_only: z.boolean().default(false),
-});
-
 export const configSchema = z
   .strictObject({
     server: z
@@ -63,13 +44,8 @@ export const configSchema = z
       clock_tolerance_seconds: z.number().int().nonnegative().default(30),
       issuers: z.array(issuer).min(1),
     }),
-    policy: z.strictObject({
-      regions: z.array(regionName).min(1),
-      targets: z.array(target).default([]),
-      default_target: z.strictObject({ name: z.string().min(1), region: regionName }).optional(),
-      // Which masking profile ext_proc applies, by target and regions; the first match wins.
-      masking: z.array(maskingRule).default([]),
-    }),
+    // Regions, targets, rules and masking rules; its own cross-checks run inside (src/policy/config.ts).
+    policy: policyConfigSchema,
     audit: auditConfigSchema,
     masking: maskingConfigSchema.prefault({}),
     log: z
@@ -77,26 +53,12 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
-    const known = new Set(config.policy.regions);
-    config.policy.targets.forEach((t, i) => {
-      if (!known.has(t.region)) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'targets', i, 'region'], message: `unknown region "${t.region}"; declare it in policy.regions` });
+    // Masking profiles are defined in another section, so only here can the policy's names be checked.
+    for (const ref of policyProfileRefs(config.policy)) {
+      if (!Object.hasOwn(config.masking.profiles, ref.profile)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', ...ref.path], message: `unknown masking profile "${ref.profile}"; define it under masking.profiles` });
       }
-    });
-    const fallback = config.policy.default_target;
-    if (fallback && !known.has(fallback.region)) {
-      ctx.addIssue({ code: 'custom', path: ['policy', 'default_target', 'region'], message: `unknown region "${fallback.region}"` });
     }
-    config.policy.masking.forEach((rule, i) => {
-      if (!Object.hasOwn(config.masking.profiles, rule.profile)) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'masking', i, 'profile'], message: `unknown masking profile "${rule.profile}"; define it under masking.profiles` });
-      }
-      for (const key of ['origin_regions', 'target_regions'] as const) {
-        rule[key]?.forEach((r, j) => {
-          if (!known.has(r)) ctx.addIssue({ code: 'custom', path: ['policy', 'masking', i, key, j], message: `unknown region "${r}"` });
-        });
-      }
-    });
     const seen = new Map<string, number>();
     config.identity.issuers.forEach((iss, i) => {
       const first = seen.get(iss.issuer);
@@ -109,4 +71,4 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 export type IssuerConfig = Config['identity']['issuers'][number];
-export type TargetConfig = Config['policy']['targets'][number];
+export type { TargetConfig };

@@ -1,6 +1,6 @@
 // Which masking profile applies to a request's body and to its response's body. The first rule
 // whose conditions all hold wins; a rule without a condition on a field matches any value there.
-import type { Config } from '../config/schema.js';
+import type { MaskingRuleConfig } from './config.js';
 import type { ResolvedTarget } from './types.js';
 
 export interface MaskingChoice {
@@ -12,9 +12,7 @@ export interface MaskingChoice {
 
 export const NO_MASKING: MaskingChoice = Object.freeze({ request: null, response: null });
 
-type MaskingRule = Config['policy']['masking'][number];
-
-export function chooseMasking(rules: readonly MaskingRule[], originRegion: string, target: ResolvedTarget): MaskingChoice {
+export function chooseMasking(rules: readonly MaskingRuleConfig[], originRegion: string, target: ResolvedTarget): MaskingChoice {
   const rule = rules.find(
     (r) =>
       (r.targets === undefined || r.targets.includes(target.name)) &&

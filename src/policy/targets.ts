@@ -1,11 +1,13 @@
 // Resolves which resource a request goes to and where that resource lives. The route's
 // context_extensions win (the operator pinned them in Envoy or Istio); otherwise the policy's
-// target table decides by authority and path prefix, the most specific entry first.
+// target table decides by authority and path prefix, the most specific entry first. Either way a
+// target the table knows brings its labels and endpoints, which the rules decide on.
 import { ResidencyError } from '../errors/catalog.js';
-import type { Config, TargetConfig } from '../config/schema.js';
+import type { PolicyConfig, TargetConfig } from './config.js';
 import type { ResolvedTarget, TargetHints } from './types.js';
 
-type PolicyConfig = Config['policy'];
+const NO_LABELS: readonly string[] = Object.freeze([]);
+const NO_ENDPOINTS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function resolveTarget(policy: PolicyConfig, hints: TargetHints): ResolvedTarget {
   const regions = new Set(policy.regions);
@@ -13,22 +15,28 @@ export function resolveTarget(policy: PolicyConfig, hints: TargetHints): Resolve
     return fromRoute(policy, regions, hints);
   }
   const match = bestMatch(policy.targets, hints);
-  if (match) return { name: match.name, region: match.region, source: 'policy' };
-  if (policy.default_target) return { ...policy.default_target, source: 'default' };
+  if (match) return { name: match.name, region: match.region, source: 'policy', ...classification(match) };
+  if (policy.default_target) return { ...policy.default_target, source: 'default', labels: NO_LABELS, endpoints: NO_ENDPOINTS };
   throw new ResidencyError('TARGET_UNKNOWN', `no target matches authority "${hints.authority}" path "${hints.path}"`);
 }
 
 function fromRoute(policy: PolicyConfig, regions: ReadonlySet<string>, hints: TargetHints): ResolvedTarget {
   const name = hints.routeTarget;
-  // A route may name only the target and leave its region to the policy's table.
-  const region = hints.routeRegion ?? policy.targets.find((t) => t.name === name)?.region;
+  const known = policy.targets.find((t) => t.name === name);
+  // A route may name only the target and leave its region to the policy's table. A region pinned
+  // on the route wins: the operator knows where that route's cluster runs.
+  const region = hints.routeRegion ?? known?.region;
   if (name === undefined || name === '' || region === undefined) {
     throw new ResidencyError('TARGET_UNKNOWN', `route context_extensions name target "${name ?? ''}" without a known region`);
   }
   if (!regions.has(region)) {
     throw new ResidencyError('TARGET_UNKNOWN', `route context_extensions name region "${region}", which the policy does not declare`);
   }
-  return { name, region, source: 'route' };
+  return { name, region, source: 'route', ...(known ? classification(known) : { labels: NO_LABELS, endpoints: NO_ENDPOINTS }) };
+}
+
+function classification(target: TargetConfig): Pick<ResolvedTarget, 'labels' | 'endpoints'> {
+  return { labels: target.labels, endpoints: target.endpoints ?? NO_ENDPOINTS };
 }
 
 function bestMatch(targets: readonly TargetConfig[], hints: TargetHints): TargetConfig | undefined {

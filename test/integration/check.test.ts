@@ -120,7 +120,7 @@ describe('Check', () => {
     const record = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.request_id === 'audit-me');
     expect(record).toMatchObject({
       kind: 'decision', subject: 'audited-user', issuer: 'https://issuer.test.residency-gate', origin_region: 'eu-west-1',
-      target: 'analytics-us', target_region: 'us-east-1', decision: 'deny', code: 'RESIDENCY_CROSS_REGION', rule: 'cross-region-default-deny',
+      target: 'analytics-us', target_region: 'us-east-1', decision: 'deny', code: 'RESIDENCY_CROSS_REGION', rule: 'default',
     });
   });
 });

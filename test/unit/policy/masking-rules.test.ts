@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseMasking } from '../../../src/policy/masking-rules.js';
 
-const target = { name: 'llm', region: 'eu-west-1', source: 'route' as const };
+const target = { name: 'llm', region: 'eu-west-1', source: 'route' as const, labels: [], endpoints: {} };
 const rule = { profile: 'p', directions: ['request', 'response'] as Array<'request' | 'response'>, cross_region_only: false };
 
 describe('chooseMasking', () => {

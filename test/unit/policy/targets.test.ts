@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../../src/policy/targets.js';
 import { ResidencyError } from '../../../src/errors/catalog.js';
-import type { Config } from '../../../src/config/schema.js';
+import { policyConfigSchema } from '../../../src/policy/config.js';
 
-const policy: Config['policy'] = {
+const policy = policyConfigSchema.parse({
   regions: ['eu-west-1', 'us-east-1', 'eu-central-1'],
   targets: [
-    { name: 'crm-eu', region: 'eu-west-1', authority: 'crm.example.com', path_prefix: '/' },
+    { name: 'crm-eu', region: 'eu-west-1', authority: 'crm.example.com', labels: ['pii'] },
     { name: 'crm-eu-admin', region: 'eu-central-1', authority: 'crm.example.com', path_prefix: '/admin/' },
-    { name: 'any-us', region: 'us-east-1', authority: '*.us.example.com', path_prefix: '/' },
-    { name: 'exact-us', region: 'eu-west-1', authority: 'api.us.example.com', path_prefix: '/' },
-    { name: 'ported', region: 'us-east-1', authority: 'svc.local:8443', path_prefix: '/' },
+    { name: 'any-us', region: 'us-east-1', authority: '*.us.example.com' },
+    { name: 'exact-us', region: 'eu-west-1', authority: 'api.us.example.com' },
+    { name: 'ported', region: 'us-east-1', authority: 'svc.local:8443' },
+    { name: 'llm', region: 'us-east-1', authority: 'llm.example.com', labels: ['llm'], endpoints: { 'eu-west-1': 'llm-eu' } },
   ],
-  masking: [],
-};
+});
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -27,11 +27,25 @@ const codeOf = (fn: () => unknown): string | undefined => {
 describe('resolveTarget', () => {
   it('takes the route context_extensions first', () => {
     const t = resolveTarget(policy, { routeTarget: 'pinned', routeRegion: 'us-east-1', authority: 'crm.example.com', path: '/' });
-    expect(t).toEqual({ name: 'pinned', region: 'us-east-1', source: 'route' });
+    expect(t).toEqual({ name: 'pinned', region: 'us-east-1', source: 'route', labels: [], endpoints: {} });
   });
 
-  it('fills a route target without region from the table', () => {
-    expect(resolveTarget(policy, { routeTarget: 'crm-eu', authority: 'x', path: '/' })).toEqual({ name: 'crm-eu', region: 'eu-west-1', source: 'route' });
+  it('fills a route target without region from the table, with its labels and endpoints', () => {
+    expect(resolveTarget(policy, { routeTarget: 'crm-eu', authority: 'x', path: '/' })).toEqual({ name: 'crm-eu', region: 'eu-west-1', source: 'route', labels: ['pii'], endpoints: {} });
+    expect(resolveTarget(policy, { routeTarget: 'llm', authority: 'x', path: '/' })).toMatchObject({ region: 'us-east-1', labels: ['llm'], endpoints: { 'eu-west-1': 'llm-eu' } });
+  });
+
+  it('keeps a region pinned on the route over the table, and still inherits labels and endpoints', () => {
+    expect(resolveTarget(policy, { routeTarget: 'llm', routeRegion: 'eu-west-1', authority: 'x', path: '/' })).toEqual({
+      name: 'llm', region: 'eu-west-1', source: 'route', labels: ['llm'], endpoints: { 'eu-west-1': 'llm-eu' },
+    });
+  });
+
+  it('brings the labels and endpoints of a target matched by authority', () => {
+    expect(resolveTarget(policy, { authority: 'llm.example.com', path: '/v1/chat' })).toEqual({
+      name: 'llm', region: 'us-east-1', source: 'policy', labels: ['llm'], endpoints: { 'eu-west-1': 'llm-eu' },
+    });
+    expect(resolveTarget(policy, { authority: 'crm.example.com', path: '/admin/x' })).toMatchObject({ labels: [], endpoints: {} });
   });
 
   it('denies a route region the policy does not declare, and a route target without any region', () => {
@@ -60,6 +74,6 @@ describe('resolveTarget', () => {
   it('denies an unknown target unless the policy names a default', () => {
     expect(codeOf(() => resolveTarget(policy, { authority: 'unknown.example.org', path: '/' }))).toBe('TARGET_UNKNOWN');
     const withDefault = { ...policy, default_target: { name: 'fallback', region: 'eu-west-1' } };
-    expect(resolveTarget(withDefault, { authority: 'unknown.example.org', path: '/' })).toEqual({ name: 'fallback', region: 'eu-west-1', source: 'default' });
+    expect(resolveTarget(withDefault, { authority: 'unknown.example.org', path: '/' })).toEqual({ name: 'fallback', region: 'eu-west-1', source: 'default', labels: [], endpoints: {} });
   });
 });
