@@ -32,7 +32,7 @@ export const decisionRecordSchema = z.strictObject({
   origin_region: nullableString,
   target: nullableString,
   target_region: nullableString,
-  decision: z.enum(['allow', 'deny']),
+  decision: z.enum(['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval']),
   rule: nullableString,
   code: nullableString,
   method: z.string(),

@@ -12,7 +12,8 @@ export interface DecisionEntry {
   readonly origin_region: string | null;
   readonly target: string | null;
   readonly target_region: string | null;
-  readonly decision: 'allow' | 'deny';
+  /** What happened: `would-deny` passed only because of dry run; `approval` waits for a reviewer. */
+  readonly decision: 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval';
   readonly rule: string | null;
   readonly code: string | null;
   readonly method: string;

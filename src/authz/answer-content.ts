@@ -1,8 +1,12 @@
-// What a client and Envoy's access log learn about a decision: the deny body and the dynamic
-// metadata. Both come from catalog messages and policy names only, never from internal errors.
+// What a client, the upstream and Envoy's access log learn about a decision: the deny body, the
+// x-residency-* headers and the dynamic metadata. All come from catalog messages and policy names,
+// never from internal errors.
 import { ERROR_CATALOG, type ErrorCode } from '../errors/catalog.js';
 import type { JsonObject } from '../envoy/struct.js';
-import type { CheckOutcome } from './check-service.js';
+import { auditedDecision, passes, type CheckOutcome } from './outcome.js';
+
+/** The header Envoy's route table matches to steer a rerouted request to the in-region endpoint. */
+export const ROUTE_HEADER = 'x-residency-route';
 
 export function denyBody(outcome: CheckOutcome, code: ErrorCode): JsonObject {
   return {
@@ -15,18 +19,38 @@ export function denyBody(outcome: CheckOutcome, code: ErrorCode): JsonObject {
   };
 }
 
+/** Headers the upstream receives on a request that passes (Envoy's route may match them too). */
+export function passHeaders(outcome: CheckOutcome): Record<string, string> {
+  const { decision, identity } = outcome;
+  if (!decision || !identity) throw new Error('passHeaders needs a decision and an identity');
+  const headers: Record<string, string> = {
+    'x-residency-origin-region': identity.region,
+    'x-residency-target': decision.target.name,
+    'x-residency-target-region': decision.target.region,
+    'x-residency-decision': auditedDecision(outcome),
+    'x-residency-rule': decision.rule,
+  };
+  if (decision.outcome === 'reroute') {
+    headers[ROUTE_HEADER] = decision.rerouteTo.routeKey;
+    headers['x-residency-route-region'] = decision.rerouteTo.region;
+  }
+  return headers;
+}
+
 export function residencyMetadata(outcome: CheckOutcome): JsonObject {
-  const allowed = outcome.decision?.outcome === 'allow' && outcome.code === undefined;
+  const passing = passes(outcome);
+  const decision = outcome.decision;
   return {
-    decision: allowed ? 'allow' : 'deny',
+    decision: auditedDecision(outcome),
     code: outcome.code ?? null,
-    rule: outcome.decision?.rule ?? null,
+    rule: decision?.rule ?? null,
     origin_region: outcome.identity?.region ?? null,
     target: outcome.target?.name ?? null,
     target_region: outcome.target?.region ?? null,
     request_id: outcome.facts.requestId,
+    reroute_region: decision?.outcome === 'reroute' ? decision.rerouteTo.region : null,
     // ext_proc reads these (Envoy forwards this namespace to it): which profile masks which body.
-    mask_request: allowed ? (outcome.decision?.masking.request ?? null) : null,
-    mask_response: allowed ? (outcome.decision?.masking.response ?? null) : null,
+    mask_request: passing ? (decision?.masking.request ?? null) : null,
+    mask_response: passing ? (decision?.masking.response ?? null) : null,
   };
 }

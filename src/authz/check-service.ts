@@ -6,17 +6,20 @@ import type { Config } from '../config/schema.js';
 import type { CheckRequest__Output } from '../envoy/generated/envoy/service/auth/v3/CheckRequest.js';
 import type { CheckResponse } from '../envoy/generated/envoy/service/auth/v3/CheckResponse.js';
 import type { AuthorizationHandlers } from '../envoy/generated/envoy/service/auth/v3/Authorization.js';
-import { ResidencyError, type ErrorCode } from '../errors/catalog.js';
+import { ResidencyError } from '../errors/catalog.js';
 import { findBearerToken } from '../identity/credentials.js';
 import type { TokenVerifier, VerifiedIdentity } from '../identity/types.js';
 import type { Logger } from '../logging/logger.js';
 import { decide } from '../policy/decide.js';
 import { resolveTarget } from '../policy/targets.js';
-import type { Decision, ResolvedTarget } from '../policy/types.js';
+import type { ResolvedTarget } from '../policy/types.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { factsFromCheckRequest, type CheckFacts } from './access-request.js';
 import { allowResponse, denyResponse, RESIDENCY_HEADER_PREFIX } from './check-response.js';
-import { denyBody, residencyMetadata } from './answer-content.js';
+import { denyBody, passHeaders, residencyMetadata } from './answer-content.js';
+import { auditedDecision, passes, type CheckOutcome } from './outcome.js';
+
+export type { CheckOutcome } from './outcome.js';
 
 export interface CheckDependencies {
   readonly config: Config;
@@ -25,14 +28,6 @@ export interface CheckDependencies {
   readonly logger: Logger;
 }
 
-/** What the pipeline knew when it stopped: enough to audit and to explain a deny. */
-export interface CheckOutcome {
-  readonly facts: CheckFacts;
-  readonly identity?: VerifiedIdentity;
-  readonly target?: ResolvedTarget;
-  readonly decision?: Decision;
-  readonly code?: ErrorCode;
-}
 
 export function createCheckHandlers(deps: CheckDependencies): AuthorizationHandlers {
   return {
@@ -86,15 +81,9 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
 
 function answer(outcome: CheckOutcome): CheckResponse {
   const metadata = residencyMetadata(outcome);
-  const { decision, identity } = outcome;
-  if (decision?.outcome === 'allow' && outcome.code === undefined && identity) {
+  if (passes(outcome)) {
     return allowResponse({
-      headers: {
-        'x-residency-origin-region': decision.originRegion,
-        'x-residency-target': decision.target.name,
-        'x-residency-target-region': decision.target.region,
-        'x-residency-decision': decision.outcome,
-      },
+      headers: passHeaders(outcome),
       clientResidencyHeaders: Object.keys(outcome.facts.headers).filter((h) => h.startsWith(RESIDENCY_HEADER_PREFIX)),
       metadata,
     });
@@ -113,7 +102,7 @@ function auditEntry(outcome: CheckOutcome) {
     origin_region: identity?.region ?? null,
     target: target?.name ?? null,
     target_region: target?.region ?? null,
-    decision: decision?.outcome === 'allow' && outcome.code === undefined ? ('allow' as const) : ('deny' as const),
+    decision: auditedDecision(outcome),
     rule: decision?.rule ?? null,
     code: outcome.code ?? null,
     method: facts.method,
@@ -126,7 +115,7 @@ function logDecision(logger: Logger, outcome: CheckOutcome, ms: number): void {
   logger.info(
     {
       request_id: outcome.facts.requestId,
-      decision: outcome.code === undefined ? outcome.decision?.outcome : 'deny',
+      decision: auditedDecision(outcome),
       code: outcome.code,
       rule: outcome.decision?.rule,
       origin_region: outcome.identity?.region,

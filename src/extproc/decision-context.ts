@@ -3,10 +3,13 @@
 import type { Metadata__Output } from '../envoy/generated/envoy/config/core/v3/Metadata.js';
 import { fromStruct, type JsonValue } from '../envoy/struct.js';
 import { METADATA_KEY, METADATA_NAMESPACE } from '../authz/check-response.js';
+import { PASSING_DECISIONS, type AuditedDecision } from '../authz/outcome.js';
 
 export interface DecisionContext {
   readonly requestId: string;
   readonly decision: string;
+  /** The decision let the request through (allow, allow-masked, reroute or would-deny). */
+  readonly passes: boolean;
   readonly originRegion: string | null;
   readonly target: string | null;
   readonly targetRegion: string | null;
@@ -27,6 +30,7 @@ export function decisionFromMetadata(metadata: Metadata__Output | null | undefin
   return {
     requestId: text(residency.request_id) ?? '',
     decision,
+    passes: PASSING_DECISIONS.has(decision as AuditedDecision),
     originRegion: text(residency.origin_region),
     target: text(residency.target),
     targetRegion: text(residency.target_region),

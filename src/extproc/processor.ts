@@ -70,11 +70,11 @@ export class StreamProcessor {
       // A response with no request before it is a reply Envoy made itself (ext_authz's deny): the
       // request never reached ext_proc, so the decision comes with the response.
       this.context = decisionFromMetadata(message.metadata_context);
-      if (this.context === undefined || (direction === 'request' && this.context.decision !== 'allow')) return this.block('DECISION_MISSING');
+      if (this.context === undefined || (direction === 'request' && !this.context.passes)) return this.block('DECISION_MISSING');
     }
     const context = this.context as DecisionContext;
     // A local deny reply carries no upstream data: it is hashed and passes unmasked.
-    const localReply = direction === 'response' && !this.directions.request && context.decision !== 'allow';
+    const localReply = direction === 'response' && !this.directions.request && !context.passes;
     const profileName = localReply ? null : direction === 'request' ? context.maskRequest : context.maskResponse;
     const profile = profileName === null ? null : this.deps.profiles.get(profileName);
     if (profile === undefined) return this.block('MASKING_PROFILE_UNKNOWN');

@@ -43,6 +43,7 @@ describe('Check', () => {
       'x-residency-target': 'crm-eu',
       'x-residency-target-region': 'eu-west-1',
       'x-residency-decision': 'allow',
+      'x-residency-rule': 'same-region',
     });
     const meta = r.dynamic_metadata?.fields?.residency?.structValue?.fields;
     expect(meta?.decision?.stringValue).toBe('allow');

@@ -4,12 +4,18 @@ import { parseArgs } from 'node:util';
 import { readRecords, type ReadStats } from '../../audit/query.js';
 import { formatCount, parseTime, trailFiles, write, type CliIo } from './io.js';
 
+type Decision = 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval';
+const DECISIONS: readonly Decision[] = ['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval'];
+// Always shown, so an empty report still says what it counts; the others only when they occur.
+const ALWAYS: ReadonlySet<Decision> = new Set(['allow', 'deny']);
+
 interface Row {
   readonly origin: string;
   readonly target: string;
-  allow: number;
-  deny: number;
+  readonly counts: Record<Decision, number>;
 }
+
+const zero = (): Record<Decision, number> => Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
 
 export async function auditReport(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { from: { type: 'string' }, to: { type: 'string' } } });
@@ -22,22 +28,26 @@ export async function auditReport(argv: string[], io: CliIo): Promise<number> {
     const origin = record.origin_region ?? '-';
     const target = record.target_region ?? '-';
     const key = `${origin}\u0000${target}`;
-    const row = rows.get(key) ?? { origin, target, allow: 0, deny: 0 };
-    row[record.decision] += 1;
+    const row = rows.get(key) ?? { origin, target, counts: zero() };
+    row.counts[record.decision] += 1;
     rows.set(key, row);
   }
   const sorted = [...rows.values()].sort((a, b) => a.origin.localeCompare(b.origin) || a.target.localeCompare(b.target));
-  const total = sorted.reduce((t, r) => ({ allow: t.allow + r.allow, deny: t.deny + r.deny }), { allow: 0, deny: 0 });
   const range = `${values.from ?? 'the beginning'} to ${values.to ?? 'the end'}`;
-  await write(io.stdout, `Decisions from ${range}\n\n${table(sorted, total)}`);
+  await write(io.stdout, `Decisions from ${range}\n\n${table(sorted)}`);
   if (stats.unreadable > 0) io.stderr.write(`skipped ${stats.unreadable} unreadable line(s)\n`);
   return 0;
 }
 
-export function table(rows: readonly Row[], total: { allow: number; deny: number }): string {
-  const header = ['ORIGIN REGION', 'TARGET REGION', 'ALLOW', 'DENY', 'TOTAL'];
-  const body = rows.map((r) => [r.origin, r.target, formatCount(r.allow), formatCount(r.deny), formatCount(r.allow + r.deny)]);
-  const footer = ['total', '', formatCount(total.allow), formatCount(total.deny), formatCount(total.allow + total.deny)];
+export function table(rows: readonly Row[]): string {
+  const total = zero();
+  for (const r of rows) for (const d of DECISIONS) total[d] += r.counts[d];
+  const shown = DECISIONS.filter((d) => ALWAYS.has(d) || total[d] > 0);
+  const sum = (c: Record<Decision, number>): number => DECISIONS.reduce((n, d) => n + c[d], 0);
+  const header = ['ORIGIN REGION', 'TARGET REGION', ...shown.map((d) => d.toUpperCase()), 'TOTAL'];
+  const line = (a: string, b: string, c: Record<Decision, number>): string[] => [a, b, ...shown.map((d) => formatCount(c[d])), formatCount(sum(c))];
+  const body = rows.map((r) => line(r.origin, r.target, r.counts));
+  const footer = line('total', '', total);
   const all = [header, ...body, footer];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const render = (r: readonly string[]): string =>
