@@ -5,6 +5,7 @@ import type { ProcessingResponse } from '../envoy/generated/envoy/service/ext_pr
 import type { HeaderMutation } from '../envoy/generated/envoy/service/ext_proc/v3/HeaderMutation.js';
 import type { CommonResponse } from '../envoy/generated/envoy/service/ext_proc/v3/CommonResponse.js';
 import { ERROR_CATALOG, type ErrorCode } from '../errors/catalog.js';
+import { toStruct, type JsonObject } from '../envoy/struct.js';
 
 export type HeadersPhase = 'request_headers' | 'response_headers';
 export type BodyPhase = 'request_body' | 'response_body';
@@ -26,9 +27,13 @@ function mutation(changes: HeaderChanges): HeaderMutation | null {
   };
 }
 
-export function headersAnswer(phase: HeadersPhase, changes: HeaderChanges = {}): ProcessingResponse {
+/** Where ext_proc's own dynamic metadata goes; envoy.yaml lists it in receiving_namespaces. */
+export const EXTPROC_METADATA_NAMESPACE = 'envoy.filters.http.ext_proc';
+
+/** `metadata`: dynamic metadata, keyed by namespace (Envoy accepts only the receiving_namespaces). */
+export function headersAnswer(phase: HeadersPhase, changes: HeaderChanges = {}, metadata?: JsonObject): ProcessingResponse {
   const common: CommonResponse = { status: 'CONTINUE', header_mutation: mutation(changes) };
-  return { [phase]: { response: common } };
+  return { [phase]: { response: common }, ...(metadata ? { dynamic_metadata: toStruct(metadata) } : {}) };
 }
 
 /** `body` undefined: the chunk goes on unchanged. An empty Buffer holds the chunk back entirely. */

@@ -1,7 +1,7 @@
 // Turns an exchange's PayloadReport into its audit record and log line.
 import type { PayloadEntry } from '../audit/record.js';
 import type { AuditWriter } from '../audit/writer.js';
-import type { Logger } from '../logging/logger.js';
+import { requestLogger, type Logger } from '../logging/logger.js';
 import type { PayloadReport } from './payload-report.js';
 
 export function payloadEntry(report: PayloadReport): PayloadEntry {
@@ -21,12 +21,12 @@ export function payloadEntry(report: PayloadReport): PayloadEntry {
   };
 }
 
-export function payloadReporter(audit: AuditWriter, logger: Logger): (report: PayloadReport) => Promise<void> {
+export function payloadReporter(audit: AuditWriter, logger: Logger, observe?: (report: PayloadReport) => void): (report: PayloadReport) => Promise<void> {
   return async (report) => {
     const entry = payloadEntry(report);
-    logger.info(
+    observe?.(report);
+    requestLogger(logger, entry.request_id).info(
       {
-        request_id: entry.request_id,
         outcome: entry.outcome,
         code: entry.code ?? undefined,
         request_bytes: entry.request?.bytes_received,

@@ -7,7 +7,7 @@ import type { HttpHeaders__Output } from '../envoy/generated/envoy/service/ext_p
 import type { HttpBody__Output } from '../envoy/generated/envoy/service/ext_proc/v3/HttpBody.js';
 import type { ErrorCode } from '../errors/catalog.js';
 import type { MaskingProfile } from '../masking/types.js';
-import { blockAnswer, bodyAnswer, headersAnswer, trailersAnswer, type BodyPhase } from './answers.js';
+import { blockAnswer, bodyAnswer, EXTPROC_METADATA_NAMESPACE, headersAnswer, trailersAnswer, type BodyPhase } from './answers.js';
 import { decisionFromMetadata, type DecisionContext } from './decision-context.js';
 import { DirectionState, type Direction } from './direction.js';
 import type { PayloadOutcome, PayloadReport } from './payload-report.js';
@@ -85,11 +85,14 @@ export class StreamProcessor {
     this.directions[direction] = state;
 
     const changes = state.headerChanges();
+    // Tells Envoy's RBAC filter (envoy/envoy.yaml) that this request's body is being masked, so an
+    // allow-masked decision on a route where ext_proc does not run is refused there.
+    const metadata = direction === 'request' ? { [EXTPROC_METADATA_NAMESPACE]: { residency: { request_masking: profile?.name ?? null } } } : undefined;
     // Masking a response needs it uncompressed, or at least in an encoding we can read.
     const remove = direction === 'request' && context.maskResponse !== null ? [...(changes.remove ?? []), 'accept-encoding'] : changes.remove;
     if (direction === 'response' && endOfStream) await this.completeOrBlock();
     if (this.blockedWith) return blockAnswer(this.blockedWith, context.requestId);
-    return headersAnswer(`${direction}_headers`, { ...changes, remove });
+    return headersAnswer(`${direction}_headers`, { ...changes, remove }, metadata);
   }
 
   private async onBody(direction: Direction, body: HttpBody__Output | null | undefined): Promise<ProcessingResponse> {

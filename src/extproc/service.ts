@@ -12,7 +12,8 @@ import { ProtocolError, StreamProcessor, type ProcessorDependencies } from './pr
 // Envoy streams body chunks without waiting for answers; stop reading past this many unanswered.
 const MAX_IN_FLIGHT = 4;
 
-export function createExtProcHandlers(deps: ProcessorDependencies & { readonly logger: Logger }): ExternalProcessorHandlers {
+// observeMessage: metrics, each message's type and the ms its answer took (src/metrics).
+export function createExtProcHandlers(deps: ProcessorDependencies & { readonly logger: Logger; readonly observeMessage?: (type: string | undefined, ms: number) => void }): ExternalProcessorHandlers {
   return {
     Process(call: ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>) {
       const processor = new StreamProcessor(deps);
@@ -36,7 +37,9 @@ export function createExtProcHandlers(deps: ProcessorDependencies & { readonly l
         chain = chain
           .then(async () => {
             if (failed) return;
+            const started = performance.now();
             const answer = await processor.handle(message);
+            deps.observeMessage?.(message.request, performance.now() - started);
             if (!failed) call.write(answer);
           })
           .catch(fail)
