@@ -2,16 +2,18 @@
 # residency-gate container image.
 #
 #   docker build -t residency-gate:local .
-#   docker run --rm -p 9191:9191 residency-gate:local          # serves config/example.yaml
-#   docker run --rm -v "$PWD/my.yaml:/etc/residency-gate/config.yaml:ro" -p 9191:9191 \
-#     residency-gate:local serve --config /etc/residency-gate/config.yaml
+#   docker run --rm -v "$PWD/my-config.yaml:/etc/residency-gate/config.yaml:ro" -p 127.0.0.1:9191:9191 residency-gate:local
+#
+# The image serves the config mounted at /etc/residency-gate/config.yaml (as the Kubernetes
+# Deployment in envoy/istio/ mounts it). It should listen on port 9191 on all interfaces
+# (server.listen: 0.0.0.0:9191): EXPOSE and HEALTHCHECK use that port.
 #
 # Stages: grpc-health-probe (the HEALTHCHECK binary, built from the Go module proxy), build
 # (npm ci, Envoy types, tsc), prod-deps (production node_modules only) and the runtime image, which
 # holds node_modules, dist/src, package.json and config/, and runs as an unprivileged user.
-# The demo issuer's private key (config/example/*.private.jwk.json) is excluded by .dockerignore:
-# the image can verify demo tokens but not mint them (docker-compose.yml mounts the key into its
-# one-shot `token` service instead).
+# No private key goes into the image: .dockerignore excludes config/example/*.private.jwk.json (the
+# demo issuer's and the demo audit-signing key). docker-compose.yml mounts them read-only where
+# its demo needs them.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG GO_IMAGE=golang:1.26-bookworm
@@ -47,8 +49,8 @@ COPY --from=build /src/dist/src ./dist/src
 COPY package.json ./
 COPY config/ ./config/
 COPY --from=health-probe /out/grpc-health-probe /usr/local/bin/grpc-health-probe
-# config/example.yaml writes its audit file to ../var (= /app/var); mount a volume there (or point
-# audit.file at one) to keep the trail beyond the container's life.
+# A writable place for the audit trail: config/example.yaml writes to ../var (= /app/var). Mount a
+# volume there, or wherever your config's audit.file points, to keep the trail beyond the container.
 RUN mkdir -p /app/var && chown 10001:10001 /app/var
 # Unprivileged, numeric (Kubernetes' runAsNonRoot can verify a numeric user). Nothing under /app
 # but var/ is writable by it.
@@ -58,4 +60,4 @@ EXPOSE 9191
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["grpc-health-probe", "-addr=127.0.0.1:9191", "-connect-timeout=2s", "-rpc-timeout=2s"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["serve", "--config", "config/example.yaml", "--listen", "0.0.0.0:9191"]
+CMD ["serve", "--config", "/etc/residency-gate/config.yaml"]

@@ -73,7 +73,8 @@ describe('Envoy variants validate with the pinned Envoy', () => {
 });
 
 // envoy/per-route.yaml through a real Envoy and residency-gate, with masking configured for both
-// targets: what the upstream and the client really receive on each route.
+// targets: what the upstream and the client really receive on each route. Masking rules are not
+// enforced where ext_proc is disabled; allow-masked decisions are (the rbac guard refuses them).
 describe('per-route.yaml: ext_proc disabled on /eu/files/ (the trap its comment warns about)', () => {
   const EMAIL = 'alice.smith@example.com';
   let issuer: TestIssuer;
@@ -90,6 +91,8 @@ describe('per-route.yaml: ext_proc disabled on /eu/files/ (the trap its comment 
     const raw = rawTestConfig(issuer, auditFile, '127.0.0.1:0', 'info') as { policy: Record<string, unknown>; masking?: unknown };
     raw.masking = { profiles: { pii: { detectors: { email: 'redact' } } } };
     raw.policy.masking = [{ profile: 'pii', targets: ['crm-eu', 'analytics-us'], directions: ['request', 'response'] }];
+    // US callers may reach the EU CRM only with their data masked (allow-masked).
+    raw.policy.rules = [{ name: 'us-to-crm-masked', from: 'us-east-1', to: 'eu-west-1', target: { name: 'crm-eu' }, outcome: 'allow-masked', profile: 'pii' }];
     [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw)), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
     // Each upstream answers with the body it received, after a line that contains the address too.
     for (const upstream of [eu, us]) {
@@ -154,6 +157,18 @@ describe('per-route.yaml: ext_proc disabled on /eu/files/ (the trap its comment 
     const res = await post('/eu/files/other.txt', undefined);
     expect(res.status).toBe(401);
     expect(eu.requests.length).toBe(before);
+  });
+
+  it('an allow-masked decision on /eu/files/ is refused by the rbac guard, and nothing reaches the upstream', async () => {
+    const usToken = await issuer.mint({ region: 'us-east-1' });
+    const res = await post('/eu/files/masked-only.txt', usToken);
+    expect(res.status).toBe(403);
+    expect(res.text()).toBe('RBAC: access denied');
+    expect(eu.requests.filter((r) => r.path.includes('masked-only'))).toEqual([]);
+    // The same caller and body on /eu/ (ext_proc on) passes, masked.
+    const ok = await post('/eu/notes?m=masked-only', usToken);
+    expect(ok.status, ok.text()).toBe(200);
+    expect(eu.requests.find((r) => r.path === '/eu/notes?m=masked-only')?.body.toString()).toBe('note for [EMAIL]');
   });
 
   it('on /us/ (processing mode overridden to BUFFERED) bodies are still masked, and arrive with a content-length', async () => {

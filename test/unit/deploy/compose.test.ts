@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { at, clusterAddress, formatErrors, list, loadSchemaIndex, loadYaml, obj, ROOT, type JsonObject, type SchemaIndex } from './support.js';
+import { at, clusterAddress, exampleConfigFiles, formatErrors, list, loadSchemaIndex, loadYaml, obj, ROOT, SECRETISH, type JsonObject, type SchemaIndex } from './support.js';
 
 const COMPOSE_FILE = 'docker-compose.yml';
 const compose = loadYaml(COMPOSE_FILE);
@@ -25,14 +25,14 @@ function dockerCompose(): { ok: true } | { ok: false; why: string } {
 }
 
 describe('docker-compose.yml', () => {
-  it('passes `docker compose config -q`', ({ skip }) => {
+  it('passes `docker compose --profile tools config -q`', ({ skip }) => {
     const available = dockerCompose();
     if (!available.ok) {
       const note = `docker compose config skipped: ${available.why}`;
       console.warn(note);
       skip(note);
     }
-    const result = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '-q'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, '--profile', 'tools', 'config', '-q'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
   });
 
@@ -86,14 +86,24 @@ describe('docker-compose.yml', () => {
     for (const src of sources) expect(existsSync(join(ROOT, src)), src).toBe(true);
   });
 
-  it('builds residency-gate from the Dockerfile, whose HEALTHCHECK Envoy waits for', () => {
-    expect(service('residency-gate').build).toBe('.');
-    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  it('builds residency-gate from the Dockerfile, whose HEALTHCHECK Envoy waits for, and serves the example config on 9191', () => {
+    const gate = service('residency-gate');
+    expect(gate.build).toBe('.');
+    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*?-addr=127\.0\.0\.1:9191/m);
     expect(at(service('envoy'), 'depends_on', 'residency-gate', 'condition')).toBe('service_healthy');
-    // The audit volume is where the image's default config writes (config/example.yaml: ../var).
-    expect(list(service('residency-gate').volumes)).toContain('audit:/app/var');
+    expect(gate.command).toEqual(['serve', '--config', 'config/example.yaml', '--listen', '0.0.0.0:9191']);
+    // The audit volume is where the example config writes (../var, from /app/config).
+    expect(list(gate.volumes)).toContain('audit:/app/var');
     expect(String(at(loadYaml('config/example.yaml'), 'audit', 'file'))).toBe('../var/audit.jsonl');
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
+  });
+
+  it('mounts, read-only, every private key the example config reads (the image has none)', () => {
+    const keys = exampleConfigFiles().filter((f) => SECRETISH.test(f));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(list(service('residency-gate').volumes)).toContain(`./${key}:/app/${key}:ro`);
+    // Everything else it reads is in the image.
+    expect(exampleConfigFiles().filter((f) => !SECRETISH.test(f))).toEqual(['config/example/jwks.json']);
   });
 
   it('the token one-shot mounts the demo key where `token mint` looks by default, since the image has none', () => {
@@ -113,7 +123,13 @@ describe('envoy/compose/envoy.yaml', () => {
   const reference = loadYaml('envoy/envoy.yaml');
   const CLUSTERS = { residency_gate: 'residency-gate', upstream_eu: 'upstream-eu', upstream_us: 'upstream-us' } as const;
 
-  it('is envoy/envoy.yaml with only the clusters’ type and addresses changed', () => {
+  it('is generated from envoy/envoy.yaml and up to date (else: node envoy/compose/render.mjs)', async () => {
+    const script = new URL('../../../envoy/compose/render.mjs', import.meta.url).href;
+    const { renderComposeEnvoy } = (await import(script)) as { renderComposeEnvoy(): string };
+    expect(readFileSync(join(ROOT, 'envoy/compose/envoy.yaml'), 'utf8') === renderComposeEnvoy(), 'envoy/compose/envoy.yaml is out of date: run node envoy/compose/render.mjs').toBe(true);
+  });
+
+  it('differs from envoy/envoy.yaml only in the clusters’ type and addresses', () => {
     const normalize = (config: JsonObject): JsonObject => {
       const copy = structuredClone(config);
       for (const c of list(at(copy, 'static_resources', 'clusters'))) {
@@ -126,7 +142,8 @@ describe('envoy/compose/envoy.yaml', () => {
   });
 
   it('resolves compose service names with STRICT_DNS, on the ports those services listen on', () => {
-    const listen = /"--listen", "[^"]*:(\d+)"/.exec(dockerfile)?.[1];
+    const gateCommand = list(service('residency-gate').command).map(String);
+    const listen = gateCommand[gateCommand.indexOf('--listen') + 1]?.split(':').at(-1);
     for (const [clusterName, serviceName] of Object.entries(CLUSTERS)) {
       const c = list(at(composed, 'static_resources', 'clusters')).map((x) => obj(x)).find((x) => x.name === clusterName);
       expect(c?.type, clusterName).toBe('STRICT_DNS');

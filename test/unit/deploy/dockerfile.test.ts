@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadYaml, ROOT, type Json } from './support.js';
+import { exampleConfigFiles, ROOT, SECRETISH } from './support.js';
 
 interface Instruction {
   readonly op: string;
@@ -95,8 +95,6 @@ function inContext(file: string): boolean {
 }
 const tracked = spawnSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 
-const SECRETISH = /(\.private\.jwk\.json|\.key|\.pem|\.p12|\.pfx|id_rsa|\.env(\..*)?|\.npmrc)$/;
-
 describe('Dockerfile stages', () => {
   it('has the grpc-health-probe, build, prod-deps and runtime stages, each named once', () => {
     expect(stages.map((s) => s.name)).toEqual(['health-probe', 'build', 'prod-deps', 'runtime']);
@@ -140,26 +138,24 @@ describe('Dockerfile runtime', () => {
   const entrypoint = execForm(ops(runtime, 'ENTRYPOINT')[0]!.args);
   const cmd = execForm(ops(runtime, 'CMD')[0]!.args);
   const exposed = ops(runtime, 'EXPOSE').map((e) => e.args);
-  const listen = cmd[cmd.indexOf('--listen') + 1] ?? '';
+  const port = exposed[0] ?? '';
 
   it('runs as an unprivileged numeric user, set before ENTRYPOINT and CMD', () => {
     expect(user).toHaveLength(1);
     const m = /^(\d+):(\d+)$/.exec(user[0]!.args);
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(1000);
     expect(Number(m?.[2])).toBeGreaterThanOrEqual(1000);
-    const last = Math.max(...ops(runtime, 'ENTRYPOINT').concat(ops(runtime, 'CMD')).map((i) => i.line));
-    expect(user[0]!.line).toBeLessThan(Math.min(...ops(runtime, 'ENTRYPOINT').concat(ops(runtime, 'CMD')).map((i) => i.line)));
-    expect(user[0]!.line).toBeLessThan(last);
-    // The only directory it may write to is the one the default config audits into.
+    const first = Math.min(...ops(runtime, 'ENTRYPOINT').concat(ops(runtime, 'CMD')).map((i) => i.line));
+    expect(user[0]!.line).toBeLessThan(first);
+    // The only directory it may write to is the one the example config audits into.
     expect(ops(runtime, 'RUN').map((r) => r.args)).toContain(`mkdir -p /app/var && chown ${user[0]!.args} /app/var`);
   });
 
-  it('serves the CLI on the exposed port, and that port is 9191', () => {
+  it('runs the CLI, serving the config mounted at /etc/residency-gate/config.yaml (as the Kubernetes Deployment mounts it), on 9191', () => {
     expect(entrypoint).toEqual(['node', 'dist/src/cli/main.js']);
     expect(existsSync(join(ROOT, 'src/cli/main.ts'))).toBe(true);
-    expect(cmd.slice(0, 3)).toEqual(['serve', '--config', 'config/example.yaml']);
+    expect(cmd).toEqual(['serve', '--config', '/etc/residency-gate/config.yaml']);
     expect(exposed).toEqual(['9191']);
-    expect(listen).toBe('0.0.0.0:9191');
   });
 
   it('checks its health over gRPC with the grpc-health-probe it builds, on the port it serves', () => {
@@ -170,7 +166,7 @@ describe('Dockerfile runtime', () => {
     expect(m?.[1]).toMatch(/--timeout=\d+s/);
     const probe = execForm(m![2]!);
     expect(probe[0]).toBe('grpc-health-probe');
-    expect(probe).toContain(`-addr=127.0.0.1:${listen.split(':')[1]}`);
+    expect(probe).toContain(`-addr=127.0.0.1:${port}`);
     expect(ops(runtime, 'COPY').map((c) => c.args)).toContain('--from=health-probe /out/grpc-health-probe /usr/local/bin/grpc-health-probe');
     const built = ops(stage('health-probe'), 'RUN').map((r) => r.args);
     expect(built).toContain('go install github.com/grpc-ecosystem/grpc-health-probe@${GRPC_HEALTH_PROBE_VERSION}');
@@ -208,21 +204,15 @@ describe('no secrets in the image', () => {
     expect(tracked.filter((f) => f.startsWith('src/') && !f.startsWith('src/envoy/generated/')).every(inContext)).toBe(true);
   });
 
-  it('every file config/example.yaml (the default CMD config) refers to is in the image', () => {
-    const refs: string[] = [];
-    const walk = (v: Json, path: string): void => {
-      const key = path.split('.').at(-1) ?? '';
-      if (Array.isArray(v)) v.forEach((x) => walk(x, path));
-      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path === '' ? k : `${path}.${k}`);
-      // audit.file is written, not read: /app/var, created above.
-      else if (typeof v === 'string' && (key === 'file' || key.endsWith('_file')) && path !== 'audit.file') refs.push(v);
-    };
-    walk(loadYaml('config/example.yaml'), '');
+  // docker-compose.yml serves config/example.yaml from the image and mounts the private keys it
+  // needs (test/unit/deploy/compose.test.ts checks the mounts).
+  it('every file config/example.yaml reads is in the image, except its private keys', () => {
+    const refs = exampleConfigFiles();
     expect(refs.length).toBeGreaterThan(0);
-    for (const ref of refs) {
-      const file = posix.normalize(posix.join('config', ref));
+    for (const file of refs) {
       expect(existsSync(join(ROOT, file)), file).toBe(true);
-      expect(inContext(file), `${file} is referenced by config/example.yaml but excluded by .dockerignore`).toBe(true);
+      expect(inContext(file), file).toBe(!SECRETISH.test(file));
     }
+    expect(refs.filter((f) => !SECRETISH.test(f))).toContain('config/example/jwks.json');
   });
 });

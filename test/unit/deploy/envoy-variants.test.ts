@@ -1,32 +1,35 @@
 // The Envoy variants say what their comments say, and keep envoy/envoy.yaml's fail-closed settings
-// (the same ext_authz and ext_proc filter settings, listener settings and routes) unless their point
-// is to differ. Envoy itself validates them in test/e2e/envoy-variants.test.ts.
+// (ext_authz and ext_proc: where residency-gate is, failing closed, the processing mode, the
+// decision forwarded; the listener's path and header hardening) unless their point is to differ.
+// They need not follow every other feature envoy.yaml gains. Envoy validates them in
+// test/e2e/envoy-variants.test.ts; envoy/compose/envoy.yaml is checked in compose.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { at, cluster, clusterAddress, connectionManager, httpFilter, httpFilters, loadYaml, obj, ROOT, routes, type JsonObject } from './support.js';
+import { at, cluster, clusterAddress, connectionManager, extAuthzEssentials, extProcEssentials, httpFilter, httpFilters, loadYaml, obj, ROOT, routes, type Json, type JsonObject } from './support.js';
 
 const reference = loadYaml('envoy/envoy.yaml');
 const EXT_AUTHZ = 'envoy.filters.http.ext_authz';
 const EXT_PROC = 'envoy.filters.http.ext_proc';
 const ROUTER = 'envoy.filters.http.router';
+const RBAC = 'envoy.filters.http.rbac';
 
 /** The HttpConnectionManager without its filters and routes: the listener-level settings. */
 const omit = (o: JsonObject, ...keys: string[]): JsonObject => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 const hcmSettings = (config: JsonObject): JsonObject => omit(connectionManager(config), 'http_filters', 'route_config');
-const withoutPerFilterConfig = (rs: JsonObject[]): JsonObject[] => rs.map((r) => omit(r, 'typed_per_filter_config'));
 
 const extAuthzPerRoute = (route: JsonObject): JsonObject | undefined => obj(route.typed_per_filter_config ?? {})[EXT_AUTHZ] as JsonObject | undefined;
 const extProcPerRoute = (route: JsonObject): JsonObject | undefined => obj(route.typed_per_filter_config ?? {})[EXT_PROC] as JsonObject | undefined;
 
-describe.each(['envoy/ext-authz-only.yaml', 'envoy/per-route.yaml', 'envoy/uds.yaml', 'envoy/mtls/envoy.yaml', 'envoy/compose/envoy.yaml'])('%s', (file) => {
+describe.each(['envoy/ext-authz-only.yaml', 'envoy/per-route.yaml', 'envoy/uds.yaml', 'envoy/mtls/envoy.yaml'])('%s', (file) => {
   const config = loadYaml(file);
 
-  it('has envoy.yaml listener settings, admin on loopback, and its ext_authz filter unchanged', () => {
+  it('has envoy.yaml listener settings, admin on loopback, and its ext_authz essentials (fail closed)', () => {
     expect(hcmSettings(config)).toEqual(hcmSettings(reference));
     expect(at(config, 'admin', 'address', 'socket_address', 'address')).toBe('127.0.0.1');
-    expect(httpFilter(config, EXT_AUTHZ)).toEqual(httpFilter(reference, EXT_AUTHZ));
+    expect(extAuthzEssentials(httpFilter(config, EXT_AUTHZ))).toEqual(extAuthzEssentials(httpFilter(reference, EXT_AUTHZ)));
+    expect(httpFilter(config, EXT_AUTHZ)?.failure_mode_allow).toBe(false);
     expect(httpFilters(config)[0]?.name).toBe(EXT_AUTHZ);
     expect(httpFilters(config).at(-1)?.name).toBe(ROUTER);
   });
@@ -36,23 +39,38 @@ describe.each(['envoy/ext-authz-only.yaml', 'envoy/per-route.yaml', 'envoy/uds.y
   });
 
   if (file !== 'envoy/ext-authz-only.yaml') {
-    it('runs ext_proc right after ext_authz with envoy.yaml settings', () => {
-      expect(httpFilters(config).map((f) => f.name)).toEqual([EXT_AUTHZ, EXT_PROC, ROUTER]);
-      expect(httpFilter(config, EXT_PROC)).toEqual(httpFilter(reference, EXT_PROC));
+    it('runs ext_proc right after ext_authz with envoy.yaml essentials (fail closed, decision forwarded)', () => {
+      expect(httpFilters(config).map((f) => f.name)).toEqual([EXT_AUTHZ, EXT_PROC, RBAC, ROUTER]);
+      expect(extProcEssentials(httpFilter(config, EXT_PROC))).toEqual(extProcEssentials(httpFilter(reference, EXT_PROC)));
+      expect(httpFilter(config, EXT_PROC)?.failure_mode_allow).toBe(false);
     });
   }
 
-  if (file !== 'envoy/per-route.yaml') {
-    it('has envoy.yaml routes', () => {
-      expect(routes(config)).toEqual(routes(reference));
-    });
-  }
+  it("has envoy.yaml's rbac guard (allow-masked needs ext_proc), just before the router", () => {
+    expect(httpFilters(reference).map((f) => f.name).slice(-2)).toEqual([RBAC, ROUTER]);
+    expect(httpFilter(config, RBAC)).toEqual(httpFilter(reference, RBAC));
+    expect(httpFilters(config).map((f) => f.name).slice(-2)).toEqual([RBAC, ROUTER]);
+  });
+
+  it('pins crm-eu on /eu/ and analytics-us on /us/ as envoy.yaml does, and keeps a checked catch-all', () => {
+    const pinned = (rs: JsonObject[], prefix: string): Json | undefined => {
+      const r = rs.find((x) => obj(x.match).prefix === prefix && obj(x.match).headers === undefined);
+      return r === undefined ? undefined : at(extAuthzPerRoute(r), 'check_settings', 'context_extensions');
+    };
+    for (const prefix of ['/eu/', '/us/']) expect(pinned(routes(config), prefix), prefix).toEqual(pinned(routes(reference), prefix));
+    const last = routes(config).at(-1)!;
+    expect(obj(last.match).prefix).toBe('/');
+    expect(extAuthzPerRoute(last)?.disabled).toBeUndefined();
+    // No route switches ext_authz off.
+    expect(routes(config).every((r) => extAuthzPerRoute(r)?.disabled === undefined)).toBe(true);
+  });
 });
 
 describe('envoy/ext-authz-only.yaml', () => {
   const config = loadYaml('envoy/ext-authz-only.yaml');
-  it('has no ext_proc filter, and says that nothing is masked', () => {
-    expect(httpFilters(config).map((f) => f.name)).toEqual([EXT_AUTHZ, ROUTER]);
+  it('has no ext_proc filter, and says that nothing is masked (so the rbac guard refuses every allow-masked)', () => {
+    expect(httpFilters(config).map((f) => f.name)).toEqual([EXT_AUTHZ, RBAC, ROUTER]);
+    expect(readFileSync(join(ROOT, 'envoy/ext-authz-only.yaml'), 'utf8')).toMatch(/allow-masked decision .* is refused/);
     expect(readFileSync(join(ROOT, 'envoy/ext-authz-only.yaml'), 'utf8')).toMatch(/no request or response body is hashed or masked/);
   });
 });
@@ -91,11 +109,6 @@ describe('envoy/per-route.yaml', () => {
     expect(JSON.stringify(config)).not.toMatch(/BUFFERED_PARTIAL|"NONE"/);
   });
 
-  it('routes like envoy.yaml apart from the added /eu/files/ route and the per-route ext_proc settings', () => {
-    const same = rs.filter((r) => at(r, 'match', 'prefix') !== '/eu/files/');
-    expect(withoutPerFilterConfig(same)).toEqual(withoutPerFilterConfig(routes(reference)));
-    expect(same.map(extAuthzPerRoute)).toEqual(routes(reference).map(extAuthzPerRoute));
-  });
 });
 
 describe('envoy/uds.yaml', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { at, httpFilter, list, loadSchemaIndex, loadYaml, loadYamlDocuments, nameOf, namespaceOf, obj, one, type Json, type JsonObject, type Manifest, type SchemaIndex } from './support.js';
+import { at, extProcEssentials, httpFilter, list, loadSchemaIndex, loadYaml, loadYamlDocuments, nameOf, namespaceOf, obj, one, type Json, type JsonObject, type Manifest, type SchemaIndex } from './support.js';
 
 const load = (f: string): Manifest[] => loadYamlDocuments(`envoy/istio/${f}`);
 const core = load('residency-gate.yaml');
@@ -126,12 +126,11 @@ describe('Istio: ext_proc EnvoyFilter', () => {
     expect(at(typed, 'grpc_service', 'envoy_grpc', 'cluster_name')).toBe(`outbound|${String(servicePort.port)}||${serviceFqdn}`);
   });
 
-  it('carries exactly envoy.yaml ext_proc settings (only the cluster differs)', () => {
-    const reference = structuredClone(httpFilter(loadYaml('envoy/envoy.yaml'), 'envoy.filters.http.ext_proc')) as JsonObject;
-    const mine = structuredClone(typed);
-    delete obj(at(reference, 'grpc_service', 'envoy_grpc')).cluster_name;
-    delete obj(at(mine, 'grpc_service', 'envoy_grpc')).cluster_name;
-    expect(mine).toEqual(reference);
+  it("carries envoy.yaml's ext_proc essentials: fail closed, 2 s, 403, STREAMED, the decision forwarded (only the cluster differs)", () => {
+    const reference = extProcEssentials(httpFilter(loadYaml('envoy/envoy.yaml'), 'envoy.filters.http.ext_proc'));
+    const mine = extProcEssentials(typed);
+    expect({ ...mine, grpc_service: null }).toEqual({ ...reference, grpc_service: null });
+    expect(typed.failure_mode_allow).toBe(false);
     expect(value.name).toBe('envoy.filters.http.ext_proc');
   });
 
@@ -144,6 +143,16 @@ describe('Istio: ext_proc EnvoyFilter', () => {
     expect(at(spec(envoyFilter), 'workloadSelector', 'labels')).toEqual(at(spec(authzPolicy), 'selector', 'matchLabels'));
     expect(namespaceOf(envoyFilter)).toBe(namespaceOf(authzPolicy));
   });
+
+  it("then adds envoy.yaml's rbac guard, also before the router (so after ext_proc)", () => {
+    const patches = list(at(spec(envoyFilter), 'configPatches')).map((p) => obj(p));
+    expect(patches.map((p) => at(p, 'patch', 'value', 'name'))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.rbac']);
+    const guard = patches[1]!;
+    expect({ ...guard, patch: null }).toEqual({ ...patch, patch: null });
+    expect(at(guard, 'patch', 'operation')).toBe('INSERT_BEFORE');
+    expect(at(guard, 'patch', 'value', 'typed_config')).toEqual(httpFilter(loadYaml('envoy/envoy.yaml'), 'envoy.filters.http.rbac'));
+  });
+
 });
 
 describe('Istio: the LLM API through the egress gateway', () => {

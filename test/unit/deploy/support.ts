@@ -1,7 +1,7 @@
 // Shared by the deployment-manifest tests: YAML loading, the CRD schemas fetched by
 // scripts/fetch-k8s-schemas.mjs, and a JSON-schema validator that is as strict as `kubectl apply`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isSeq, parseAllDocuments, parseDocument } from 'yaml';
@@ -262,4 +262,49 @@ export function clusterAddress(config: JsonObject, name: string): JsonObject {
   const lb = list(at(endpoints, 0, 'lb_endpoints'), 'lb_endpoints');
   if (endpoints.length !== 1 || lb.length !== 1) throw new Error(`cluster ${name}: expected exactly one endpoint`);
   return obj(at(lb, 0, 'endpoint', 'address'), `${name} address`);
+}
+
+// --- files that must not be baked into images ----------------------------------------------------
+
+/** File names that look like private keys or local secrets. */
+export const SECRETISH = /(\.private\.jwk\.json|\.key|\.pem|\.p12|\.pfx|id_rsa|\.env(\..*)?|\.npmrc)$/;
+
+/** Repository paths of the files config/example.yaml reads (audit.file is written: /app/var). */
+export function exampleConfigFiles(): string[] {
+  const refs: string[] = [];
+  const walk = (v: Json, path: string): void => {
+    const key = path.split('.').at(-1) ?? '';
+    if (Array.isArray(v)) v.forEach((x) => walk(x, path));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path === '' ? k : `${path}.${k}`);
+    else if (typeof v === 'string' && (key === 'file' || key.endsWith('_file')) && path !== 'audit.file') refs.push(posix.normalize(posix.join('config', v)));
+  };
+  walk(loadYaml('config/example.yaml'), '');
+  return refs;
+}
+
+// --- the settings every copy of the filters must share with envoy/envoy.yaml --------------------
+// Copies (the variants, Istio's EnvoyFilter) need not follow every feature envoy.yaml gains, but
+// must keep what makes them fail closed and what carries the decision to ext_proc.
+
+/** ext_authz: where residency-gate is, how long to wait, and failing closed. */
+export function extAuthzEssentials(typed: JsonObject | undefined): JsonObject {
+  const t = obj(typed, 'ext_authz typed_config');
+  return { transport_api_version: t.transport_api_version ?? null, grpc_service: t.grpc_service ?? null, failure_mode_allow: t.failure_mode_allow ?? null, status_on_error: t.status_on_error ?? null };
+}
+
+/** ext_proc: failing closed, the processing mode, the ext_authz namespace forwarded, its own received. */
+export function extProcEssentials(typed: JsonObject | undefined): JsonObject {
+  const t = obj(typed, 'ext_proc typed_config');
+  const forwarding = obj(t.metadata_options ?? {}).forwarding_namespaces ?? null;
+  const receiving = obj(t.metadata_options ?? {}).receiving_namespaces ?? null;
+  return {
+    grpc_service: t.grpc_service ?? null,
+    failure_mode_allow: t.failure_mode_allow ?? null,
+    message_timeout: t.message_timeout ?? null,
+    status_on_error: t.status_on_error ?? null,
+    processing_mode: t.processing_mode ?? null,
+    observability_mode: t.observability_mode ?? null,
+    forwarding_namespaces: forwarding,
+    receiving_namespaces: receiving,
+  };
 }
