@@ -1,11 +1,17 @@
-// Wires one gRPC server: Authorization, ExternalProcessor, health (per service) and reflection on one port. Health
-// says NOT_SERVING while starting, while draining, and while the audit trail cannot be written.
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+// Wires one gRPC server: Authorization, ExternalProcessor, health (per service) and reflection on
+// one port, TLS if configured, and the admin HTTP server (metrics, liveness, readiness) on its
+// own. Health and readiness say NOT_SERVING while starting, draining, while the audit trail cannot
+// be written and while no valid config is loaded.
+import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { startAdminServer, type RunningAdminServer } from './admin/server.js';
+import { Readiness, type NotReadyReason } from './admin/readiness.js';
 import { AuditWriter } from './audit/writer.js';
+import { openFileDefault } from './audit/trail-file.js';
 import { createCheckHandlers } from './authz/check-service.js';
 import { createExtProcHandlers } from './extproc/service.js';
+import { networkMap } from './policy/networks.js';
 import { payloadReporter } from './extproc/payload-audit.js';
 import { DETECTORS } from './masking/detectors/index.js';
 import { maskingProfiles } from './masking/profile.js';
@@ -14,14 +20,24 @@ import { envoyGrpc, envoyPackageDefinition } from './envoy/protos.js';
 import { normaliseForReflection } from './envoy/reflection-descriptors.js';
 import { createTokenVerifier, type VerifierOptions } from './identity/verifier.js';
 import type { Logger } from './logging/logger.js';
+import { decisionObserver, instrumentedOpenFile, jwksObserver, messageObserver, metricsInterceptor, payloadObserver, watchAuditWriter } from './metrics/instrument.js';
+import { Metrics } from './metrics/metrics.js';
+import { clientNameInterceptor, grpcServerCredentials } from './tls/grpc.js';
+import { CertificateWatcher } from './tls/watcher.js';
 
 export const AUTHZ_SERVICE = 'envoy.service.auth.v3.Authorization';
 export const EXTPROC_SERVICE = 'envoy.service.ext_proc.v3.ExternalProcessor';
-const HEALTH_SERVICES = ['', AUTHZ_SERVICE, EXTPROC_SERVICE] as const;
+export const HEALTH_SERVICES = ['', AUTHZ_SERVICE, EXTPROC_SERVICE] as const;
 
 export interface RunningServer {
   readonly port: number;
   readonly address: string;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
+  /** Undefined when admin.enabled is false or options.admin is false. */
+  readonly admin: RunningAdminServer | undefined;
+  /** For the config reload: false while no valid config is loaded (health NOT_SERVING, /readyz 503). */
+  setConfigValid(valid: boolean): void;
   /** Stops taking calls, lets those under way finish (up to the grace period), flushes the audit file. */
   shutdown(): Promise<void>;
 }
@@ -29,57 +45,123 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Overrides config.server.listen, e.g. 127.0.0.1:0 in tests. */
   readonly listen?: string;
+  /** Overrides config.admin.listen. */
+  readonly adminListen?: string;
+  /** false: no admin server whatever the config says (cluster workers: the primary serves it). */
+  readonly admin?: boolean;
   readonly verifier?: VerifierOptions;
+  /** A registry of one's own (default: a new one per server). */
+  readonly metrics?: Metrics;
 }
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const metrics = options.metrics ?? new Metrics({ regions: config.policy.regions, issuers: config.identity.issuers.map((i) => i.issuer) });
+  const readiness = new Readiness();
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
-  const setHealth = (status: ServingStatus): void => HEALTH_SERVICES.forEach((s) => health.setStatus(s, status));
-
-  const audit = await AuditWriter.open(config.audit, { logger });
-  const verifier = await createTokenVerifier(config.identity, config.policy.regions, options.verifier);
-  let draining = false;
-  audit.onHealthChange((writable, error) => {
-    if (writable) logger.warn({ file: audit.file }, 'audit trail writable again');
-    else logger.error({ err: error, file: audit.file }, 'audit trail cannot be written; denying every request');
-    if (!draining) setHealth(writable ? 'SERVING' : 'NOT_SERVING');
-  });
-
-  const profiles = maskingProfiles(config.masking, DETECTORS);
-  const server = new Server();
-  const envoy = envoyGrpc().envoy.service;
-  server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger }));
-  server.addService(envoy.ext_proc.v3.ExternalProcessor.service, createExtProcHandlers({ profiles, report: payloadReporter(audit, logger), logger }));
-  health.addToServer(server);
-  new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
-
-  const address = options.listen ?? config.server.listen;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
-  });
-  setHealth('SERVING');
-  const host = address.slice(0, address.lastIndexOf(':'));
-  logger.info({ address: `${host}:${port}`, audit_file: audit.file }, 'residency-gate serving');
-
-  return {
-    port,
-    address: `${host}:${port}`,
-    async shutdown() {
-      draining = true;
-      setHealth('NOT_SERVING');
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, config.server.shutdown_grace_ms);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
-      verifier.close();
-      await audit.close();
-      logger.info('residency-gate stopped');
-    },
+  const applyReadiness = (): void => {
+    const { ready } = readiness.state;
+    HEALTH_SERVICES.forEach((s) => health.setStatus(s, ready ? 'SERVING' : 'NOT_SERVING'));
+    metrics.ready.set(ready ? 1 : 0);
   };
+  readiness.onChange(applyReadiness);
+  applyReadiness();
+
+  const cleanup: Array<() => unknown> = [];
+  try {
+    const audit = await AuditWriter.open(config.audit, { logger, openFile: instrumentedOpenFile(metrics, config.audit.file, openFileDefault) });
+    cleanup.push(() => audit.close().catch(() => undefined));
+    watchAuditWriter(metrics, audit);
+    readiness.set('audit_unwritable', !audit.isWritable);
+    audit.onHealthChange((writable, error) => {
+      if (writable) logger.warn({ file: audit.file }, 'audit trail writable again');
+      else logger.error({ err: error, file: audit.file }, 'audit trail cannot be written; denying every request');
+      readiness.set('audit_unwritable', !writable);
+    });
+    const verifier = await createTokenVerifier(config.identity, config.policy.regions, { onJwksRefresh: jwksObserver(metrics), ...options.verifier });
+    cleanup.push(() => verifier.close());
+
+    const tls = config.server.tls;
+    const certs = tls === undefined ? undefined : await CertificateWatcher.load('grpc', tls, { logger, onReload: (ok) => metrics.tlsReloads.inc({ listener: 'grpc', result: ok ? 'success' : 'failure' }) });
+    certs?.start();
+    cleanup.push(() => certs?.close());
+    const interceptors: ServerInterceptor[] = [metricsInterceptor(metrics)];
+    if (tls?.allowed_client_sans !== undefined) {
+      interceptors.push(clientNameInterceptor(tls.allowed_client_sans, logger, (reason) => metrics.tlsClientRejections.inc({ reason })));
+    }
+
+    const profiles = maskingProfiles(config.masking, DETECTORS);
+    const server = new Server({ interceptors });
+    const envoy = envoyGrpc().envoy.service;
+    server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger, observe: decisionObserver(metrics) }));
+    server.addService(
+      envoy.ext_proc.v3.ExternalProcessor.service,
+      createExtProcHandlers({ profiles, networks: networkMap(config.policy.networks), report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
+    );
+    health.addToServer(server);
+    new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
+
+    const address = options.listen ?? config.server.listen;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, grpcServerCredentials(certs, tls?.client_ca_file !== undefined), (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+    cleanup.push(() => server.forceShutdown());
+    const host = address.slice(0, address.lastIndexOf(':'));
+
+    let admin: RunningAdminServer | undefined;
+    if (config.admin.enabled && options.admin !== false) {
+      const adminTls = config.admin.tls;
+      const adminCerts = adminTls === undefined ? undefined : await CertificateWatcher.load('admin', adminTls, { logger, onReload: (ok) => metrics.tlsReloads.inc({ listener: 'admin', result: ok ? 'success' : 'failure' }) });
+      adminCerts?.start();
+      cleanup.push(() => adminCerts?.close());
+      admin = await startAdminServer({
+        listen: options.adminListen ?? config.admin.listen,
+        logger,
+        handlers: {
+          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.text() }),
+          ready: () => readiness.state,
+        },
+        ...(adminCerts ? { tls: { watcher: adminCerts, mutual: adminTls?.client_ca_file !== undefined } } : {}),
+      });
+      cleanup.push(() => admin?.close());
+    }
+
+    readiness.set('starting', false);
+    logger.info({ address: `${host}:${port}`, audit_file: audit.file, tls: tls === undefined ? 'off' : tls.client_ca_file === undefined ? 'tls' : 'mtls', admin: admin?.url }, 'residency-gate serving');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      port,
+      address: `${host}:${port}`,
+      metrics,
+      readiness,
+      admin,
+      setConfigValid: (valid: boolean) => readiness.set('no_valid_config', !valid),
+      shutdown() {
+        stopping ??= (async () => {
+          readiness.set('draining', true);
+          await new Promise<void>((resolve) => {
+            const force = setTimeout(() => {
+              server.forceShutdown();
+              resolve();
+            }, config.server.shutdown_grace_ms);
+            server.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          });
+          verifier.close();
+          certs?.close();
+          await admin?.close();
+          await audit.close();
+          logger.info('residency-gate stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    for (const undo of cleanup.reverse()) await undo();
+    throw err;
+  }
 }
+
+export type { NotReadyReason };

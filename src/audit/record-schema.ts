@@ -51,8 +51,9 @@ export const payloadRecordSchema = z.strictObject({
   response: payloadDigestSchema.nullable(),
   masked: z.strictObject({ request: maskedCountsSchema, response: maskedCountsSchema }),
   profile: nullableString,
-  outcome: z.enum(['complete', 'blocked', 'aborted']),
+  outcome: z.enum(['complete', 'blocked', 'aborted', 'violation']),
   code: nullableString,
+  upstream: z.strictObject({ address: nullableString, cluster: nullableString, region: nullableString }).nullable(),
 });
 
 export const approvalRecordSchema = z.strictObject({

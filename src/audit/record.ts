@@ -43,8 +43,11 @@ export interface PayloadEntry {
   readonly response: PayloadDigest | null;
   readonly masked: { readonly request: MaskedCounts; readonly response: MaskedCounts };
   readonly profile: string | null;
-  readonly outcome: 'complete' | 'blocked' | 'aborted';
+  /** `violation`: the host that answered is outside the region the decision allowed. */
+  readonly outcome: 'complete' | 'blocked' | 'aborted' | 'violation';
   readonly code: string | null;
+  /** The host that answered, where Envoy reported it; its region from locality or the policy's networks. */
+  readonly upstream: { readonly address: string | null; readonly cluster: string | null; readonly region: string | null } | null;
 }
 
 export type ApprovalEvent = 'requested' | 'approved' | 'denied' | 'expired' | 'revoked';

@@ -64,6 +64,11 @@ export class AuditWriter {
     return this.config.file;
   }
 
+  /** Entries accepted and not yet written (for the queue-depth metric). */
+  get queued(): number {
+    return this.loop.queued;
+  }
+
   get isWritable(): boolean {
     return this.loop.failed === undefined && this.closing === undefined;
   }

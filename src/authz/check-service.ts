@@ -9,7 +9,7 @@ import type { AuthorizationHandlers } from '../envoy/generated/envoy/service/aut
 import { ResidencyError } from '../errors/catalog.js';
 import { findBearerToken } from '../identity/credentials.js';
 import type { TokenVerifier, VerifiedIdentity } from '../identity/types.js';
-import type { Logger } from '../logging/logger.js';
+import { requestLogger, type Logger } from '../logging/logger.js';
 import { decide } from '../policy/decide.js';
 import { resolveTarget } from '../policy/targets.js';
 import type { ResolvedTarget } from '../policy/types.js';
@@ -26,6 +26,8 @@ export interface CheckDependencies {
   readonly verifier: TokenVerifier;
   readonly audit: AuditWriter;
   readonly logger: Logger;
+  /** Metrics: each decision and its latency in ms (src/metrics). */
+  readonly observe?: (outcome: CheckOutcome, ms: number) => void;
 }
 
 
@@ -53,7 +55,9 @@ export async function check(deps: CheckDependencies, request: CheckRequest__Outp
     deps.logger.error({ err, request_id: outcome.facts.requestId }, 'audit write failed; denying');
     outcome = { ...outcome, code: 'AUDIT_UNAVAILABLE' };
   }
-  logDecision(deps.logger, outcome, performance.now() - started);
+  const ms = performance.now() - started;
+  logDecision(requestLogger(deps.logger, outcome.facts.requestId, { decision: auditedDecision(outcome) }), outcome, ms);
+  deps.observe?.(outcome, ms);
   return answer(outcome);
 }
 
@@ -114,8 +118,6 @@ function auditEntry(outcome: CheckOutcome) {
 function logDecision(logger: Logger, outcome: CheckOutcome, ms: number): void {
   logger.info(
     {
-      request_id: outcome.facts.requestId,
-      decision: auditedDecision(outcome),
       code: outcome.code,
       rule: outcome.decision?.rule,
       origin_region: outcome.identity?.region,

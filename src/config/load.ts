@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { resolveTlsPaths } from '../tls/config.js';
 
 export interface ConfigProblem {
   readonly path: string;
@@ -44,6 +45,7 @@ export function parseConfig(raw: unknown, baseDir: string, file = '(inline)'): C
   config.audit.file = abs(config.audit.file);
   if (config.masking.hash_key_file !== undefined) config.masking.hash_key_file = abs(config.masking.hash_key_file);
   if (config.audit.signing_key_file !== undefined) config.audit.signing_key_file = abs(config.audit.signing_key_file);
+  for (const tls of [config.server.tls, config.admin.tls]) resolveTlsPaths(tls, baseDir);
   return deepFreeze(config);
 }
 

@@ -1,7 +1,10 @@
 // The configuration file's schema: every option, its default, and the checks that span several
 // options. Unknown keys are errors (a typo must not silently disable a rule).
 import { z } from 'zod';
+import { adminConfigSchema } from '../admin/config.js';
 import { auditConfigSchema } from '../audit/config.js';
+import { logConfigSchema } from '../logging/config.js';
+import { tlsConfigSchema } from '../tls/config.js';
 import { maskingConfigSchema } from '../masking/config.js';
 import { policyConfigSchema, policyProfileRefs, type TargetConfig } from '../policy/config.js';
 
@@ -36,6 +39,7 @@ export const configSchema = z
       .strictObject({
         listen: hostPort.default('127.0.0.1:9191'),
         shutdown_grace_ms: z.number().int().nonnegative().default(5000),
+        tls: tlsConfigSchema.optional(), // docs/operations.md
       })
       .prefault({}),
     identity: z.strictObject({
@@ -48,9 +52,10 @@ export const configSchema = z
     policy: policyConfigSchema,
     audit: auditConfigSchema,
     masking: maskingConfigSchema.prefault({}),
-    log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-      .prefault({}),
+    log: logConfigSchema,
+    admin: adminConfigSchema, // docs/operations.md
+    /** true only for demo configs: `token mint` refuses to sign for any other (docs/operations.md). */
+    demo: z.boolean().default(false),
   })
   .superRefine((config, ctx) => {
     // Masking profiles are defined in another section, so only here can the policy's names be checked.

@@ -43,6 +43,7 @@ export const ERROR_CATALOG = {
   REQUEST_BODY_INVALID: { http: 400, grpc: GRPC_INVALID_ARGUMENT, message: 'The request body must be masked but is not valid for its content type.' },
   RESPONSE_BODY_NOT_INSPECTABLE: { http: 502, grpc: GRPC_FAILED_PRECONDITION, message: 'The response body must be masked but its type or encoding cannot be inspected.' },
   RESPONSE_BODY_INVALID: { http: 502, grpc: GRPC_FAILED_PRECONDITION, message: 'The response body must be masked but is not valid for its content type.' },
+  RESIDENCY_PATH_VIOLATION: { http: 502, grpc: GRPC_FAILED_PRECONDITION, message: 'The response came from a host outside the region the request was allowed to reach; it is withheld.' },
   MASKING_PROFILE_UNKNOWN: { http: 500, grpc: GRPC_INTERNAL, message: 'The residency decision names a masking profile that is not configured.' },
   JWKS_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The token issuer keys cannot be fetched right now.' },
   AUDIT_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The audit trail cannot be written; the request is refused.' },

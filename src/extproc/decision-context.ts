@@ -13,6 +13,8 @@ export interface DecisionContext {
   readonly originRegion: string | null;
   readonly target: string | null;
   readonly targetRegion: string | null;
+  /** Where the data may go: the reroute endpoint's region, else the target's. */
+  readonly allowedRegion: string | null;
   readonly maskRequest: string | null;
   readonly maskResponse: string | null;
 }
@@ -34,6 +36,7 @@ export function decisionFromMetadata(metadata: Metadata__Output | null | undefin
     originRegion: text(residency.origin_region),
     target: text(residency.target),
     targetRegion: text(residency.target_region),
+    allowedRegion: text(residency.reroute_region) ?? text(residency.target_region),
     maskRequest: text(residency.mask_request),
     maskResponse: text(residency.mask_response),
   };

@@ -18,6 +18,7 @@ export function payloadEntry(report: PayloadReport): PayloadEntry {
     profile: request?.profile ?? response?.profile ?? null,
     outcome: report.outcome,
     code: report.code,
+    upstream: report.upstream,
   };
 }
 

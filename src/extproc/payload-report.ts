@@ -3,8 +3,9 @@ import type { ErrorCode } from '../errors/catalog.js';
 import type { MaskCounts } from '../masking/types.js';
 import type { BodySummary } from './body-pipeline.js';
 import type { DecisionContext } from './decision-context.js';
+import type { UpstreamHost } from './upstream.js';
 
-export type PayloadOutcome = 'complete' | 'blocked' | 'aborted';
+export type PayloadOutcome = 'complete' | 'blocked' | 'aborted' | 'violation';
 
 export interface DirectionReport {
   readonly summary: BodySummary;
@@ -18,4 +19,6 @@ export interface PayloadReport {
   readonly code: ErrorCode | null;
   readonly request: DirectionReport | null;
   readonly response: DirectionReport | null;
+  /** The host that answered, where Envoy said (response attributes). */
+  readonly upstream: UpstreamHost | null;
 }

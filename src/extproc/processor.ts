@@ -11,6 +11,10 @@ import { blockAnswer, bodyAnswer, EXTPROC_METADATA_NAMESPACE, headersAnswer, tra
 import { decisionFromMetadata, type DecisionContext } from './decision-context.js';
 import { DirectionState, type Direction } from './direction.js';
 import type { PayloadOutcome, PayloadReport } from './payload-report.js';
+import { upstreamHost, type UpstreamHost } from './upstream.js';
+import { networkMap, type NetworkMap } from '../policy/networks.js';
+
+const NO_NETWORKS = networkMap([]);
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -20,6 +24,8 @@ export interface ProcessorDependencies {
   readonly profiles: ReadonlyMap<string, MaskingProfile>;
   /** Called once per stream with what passed; resolves once it is durable (or rejects). */
   readonly report: (report: PayloadReport) => Promise<void>;
+  /** Maps upstream addresses to regions where Envoy reports no locality; none: locality only. */
+  readonly networks?: NetworkMap;
 }
 
 export class StreamProcessor {
@@ -27,6 +33,7 @@ export class StreamProcessor {
   private readonly directions: Partial<Record<Direction, DirectionState>> = {};
   private reported = false;
   private blockedWith: ErrorCode | undefined;
+  private upstream: UpstreamHost | null = null;
 
   constructor(private readonly deps: ProcessorDependencies) {}
 
@@ -79,6 +86,12 @@ export class StreamProcessor {
     const profile = profileName === null ? null : this.deps.profiles.get(profileName);
     if (profile === undefined) return this.block('MASKING_PROFILE_UNKNOWN');
 
+    if (direction === 'response' && !localReply) {
+      // ext_authz decided before Envoy picked a host; failover may still have crossed a border.
+      this.upstream = upstreamHost(message.attributes, this.deps.networks ?? NO_NETWORKS);
+      const answered = this.upstream?.region;
+      if (answered && context.allowedRegion && answered !== context.allowedRegion) return this.block('RESIDENCY_PATH_VIOLATION', 'violation');
+    }
     const endOfStream = headers?.end_of_stream ?? false;
     const state = DirectionState.open(direction, headerMap(headers), profile, endOfStream);
     if (typeof state === 'string') return this.block(state);
@@ -149,9 +162,9 @@ export class StreamProcessor {
     }
   }
 
-  private async block(code: ErrorCode): Promise<ProcessingResponse> {
+  private async block(code: ErrorCode, outcome: 'blocked' | 'violation' = 'blocked'): Promise<ProcessingResponse> {
     this.blockedWith = code;
-    await this.finish('blocked', code).catch(() => undefined);
+    await this.finish(outcome, code).catch(() => undefined);
     return blockAnswer(code, this.context?.requestId ?? '');
   }
 
@@ -165,6 +178,7 @@ export class StreamProcessor {
       code,
       request: request ? { summary: request.pipeline.summary(), masked: request.pipeline.counts, profile: request.profile?.name ?? null } : null,
       response: response ? { summary: response.pipeline.summary(), masked: response.pipeline.counts, profile: response.profile?.name ?? null } : null,
+      upstream: this.upstream,
     });
   }
 }

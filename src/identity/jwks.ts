@@ -16,6 +16,8 @@ export interface IssuerKeysTiming {
   readonly cooldownMs: number;
   /** Clock for the cooldown, in ms; injectable so tests can step over it. */
   readonly now: () => number;
+  /** Told the result of every fetch (metrics). */
+  readonly onRefresh?: (ok: boolean) => void;
 }
 
 export class IssuerKeys {
@@ -103,9 +105,11 @@ export class IssuerKeys {
     try {
       this.current = createLocalJWKSet(await this.source.load());
       this.failure = undefined;
+      this.timing.onRefresh?.(true);
       return true;
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
+      this.timing.onRefresh?.(false);
       return false;
     }
   }

@@ -17,6 +17,8 @@ export interface VerifierOptions {
   readonly now?: () => number;
   /** Replaces the global fetch for JWKS and discovery requests. */
   readonly fetch?: typeof fetch;
+  /** Told of every JWKS fetch, for the metrics. */
+  readonly onJwksRefresh?: (issuer: string, ok: boolean) => void;
 }
 
 interface TrustedIssuer {
@@ -43,6 +45,7 @@ export async function createTokenVerifier(
       refreshMs: config.jwks_refresh_seconds * 1000,
       cooldownMs: config.jwks_cooldown_seconds * 1000,
       now,
+      onRefresh: (ok) => options.onJwksRefresh?.(config.issuer, ok),
     });
     trusted.set(config.issuer, { config, keys });
   }

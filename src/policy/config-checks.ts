@@ -19,6 +19,9 @@ export function policyProblems(policy: PolicyConfig): PolicyProblem[] {
   checkJurisdictions(policy, regions, add);
   checkTargets(policy, regions, add);
   checkRules(policy, regions, add);
+  policy.networks.forEach((n, i) => {
+    if (!regions.has(n.region)) add(['networks', i, 'region'], `unknown region "${n.region}"`);
+  });
   policy.masking.forEach((rule, i) => {
     for (const key of ['origin_regions', 'target_regions'] as const) {
       rule[key]?.forEach((r, j) => {

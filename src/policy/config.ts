@@ -15,6 +15,7 @@
 //   default: { outcome: deny }
 import { z } from 'zod';
 import { policyProblems } from './config-checks.js';
+import { parseCidr } from './networks.js';
 
 const RULE_OUTCOMES = ['allow', 'deny', 'approval', 'allow-masked', 'reroute'] as const;
 // The default may not reroute: a reroute needs endpoints, which only a rule's selected targets are checked to have.
@@ -90,6 +91,17 @@ const maskingRule = z.strictObject({
   cross_region_only: z.boolean().default(false),
 });
 
+const network = z.strictObject({
+  cidr: z.string().superRefine((cidr, ctx) => {
+    try {
+      parseCidr(cidr);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
+  region: regionName,
+});
+
 const policyShape = z.strictObject({
   regions: z.array(regionName).min(1),
   jurisdictions: z.record(jurisdictionName, z.array(regionName).min(1)).default({}),
@@ -102,6 +114,8 @@ const policyShape = z.strictObject({
   dry_run: z.boolean().default(false),
   // Which masking profile ext_proc applies, by target and regions; the first match wins.
   masking: z.array(maskingRule).default([]),
+  // Where upstream hosts are, for checking the region that actually answered (locality first).
+  networks: z.array(network).default([]),
 });
 
 export const policyConfigSchema = policyShape.superRefine((policy, ctx) => {

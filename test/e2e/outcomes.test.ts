@@ -19,6 +19,7 @@ let issuer: TestIssuer;
 let gate: RunningGate;
 let envoy: RunningEnvoy;
 let unmaskedEnvoy: RunningEnvoy;
+let failoverEnvoy: RunningEnvoy;
 let eu: RecordingUpstream;
 let us: RecordingUpstream;
 
@@ -34,6 +35,15 @@ function withoutExtProcOnEu(config: string): string {
   return doc.toString();
 }
 
+/** The EU cluster's hosts actually sit in us-east-1 (a failover or a mis-set cluster). */
+function euClusterInUs(config: string): string {
+  const doc = parseDocument(config);
+  const clusters = doc.getIn(['static_resources', 'clusters']) as { items: Array<{ get(k: string): unknown }> };
+  const index = clusters.items.findIndex((c) => c.get('name') === 'upstream_eu');
+  doc.setIn(['static_resources', 'clusters', index, 'load_assignment', 'endpoints', 0, 'locality'], doc.createNode({ region: 'us-east-1' }));
+  return doc.toString();
+}
+
 beforeAll(async () => {
   issuer = await createTestIssuer();
   const raw = rawTestConfig(issuer, join(await mkdtemp(join(tmpdir(), 'rg-e2e-outcomes-')), 'audit.jsonl'), '127.0.0.1:0', 'info') as Record<string, unknown>;
@@ -41,14 +51,15 @@ beforeAll(async () => {
   raw.masking = { profiles: { pii: { detectors: { email: 'redact' } } } };
   [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw)), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
   const config = renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port } });
-  [envoy, unmaskedEnvoy] = await Promise.all([
+  [envoy, unmaskedEnvoy, failoverEnvoy] = await Promise.all([
     startEnvoy({ envoyBin: inject('envoyBin'), config }),
     startEnvoy({ envoyBin: inject('envoyBin'), config: withoutExtProcOnEu(config) }),
+    startEnvoy({ envoyBin: inject('envoyBin'), config: euClusterInUs(config) }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([envoy?.stop(), unmaskedEnvoy?.stop()]);
+  await Promise.all([envoy?.stop(), unmaskedEnvoy?.stop(), failoverEnvoy?.stop()]);
   await gate?.stop();
   await Promise.all([eu?.close(), us?.close()]);
 });
@@ -106,5 +117,16 @@ describe('policy outcomes through Envoy', () => {
     const res = await rawRequest({ port: envoy.listenerPort ?? 0, path: '/eu/records?m=dry', headers: await as('eu-west-1') });
     expect(res.status).toBe(200);
     expect(seen(eu, 'm=dry')[0]?.headers['x-residency-decision']).toBe('would-deny');
+  });
+
+  it('withholds the answer of a host outside the allowed region (502), though the request reached it', async () => {
+    eu.setResponder(() => ({ headers: { 'content-type': 'text/plain' }, body: 'records from the wrong side' }));
+    const res = await rawRequest({ port: failoverEnvoy.listenerPort ?? 0, path: '/eu/records?m=failover', headers: await as('eu-west-1') });
+    eu.setResponder(undefined);
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text())).toMatchObject({ code: 'RESIDENCY_PATH_VIOLATION' });
+    expect(res.text()).not.toContain('wrong side');
+    // Detection, not prevention: ext_authz cannot see the host Envoy picks later.
+    expect(seen(eu, 'm=failover')).toHaveLength(1);
   });
 });

@@ -22,6 +22,8 @@ export function rawTestConfig(issuer: TestIssuer, auditFile: string, listen = '1
     },
     audit: { file: auditFile },
     log: { level: logLevel },
+    // Port 0: test files run in parallel, the default 127.0.0.1:9192 would collide.
+    admin: { listen: '127.0.0.1:0' },
   };
 }
 

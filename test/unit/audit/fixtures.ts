@@ -19,6 +19,7 @@ export const payload = (request_id: string): PayloadEntry => ({
   kind: 'payload', request_id, origin_region: 'eu-west-1', target: 'crm-eu', target_region: 'eu-west-1',
   request: { sha256_received: 'a'.repeat(64), sha256_delivered: 'b'.repeat(64), bytes_received: 120, bytes_delivered: 100 },
   response: null, masked: { request: { email: 2 }, response: {} }, profile: 'default', outcome: 'complete', code: null,
+  upstream: { address: '10.1.2.3:443', cluster: 'crm_eu', region: 'eu-west-1' },
 });
 
 export const approval = (ticket: string): ApprovalEntry => ({ kind: 'approval', ticket, event: 'requested', actor: 'alice', request_id: 'r-1' });

@@ -8,7 +8,9 @@ import type { ProcessingRequest__Output } from '../../../src/envoy/generated/env
 import type { ProcessingResponse } from '../../../src/envoy/generated/envoy/service/ext_proc/v3/ProcessingResponse.js';
 import type { MaskingProfile } from '../../../src/masking/types.js';
 import { toStruct } from '../../../src/envoy/struct.js';
+import { networkMap } from '../../../src/policy/networks.js';
 
+const networks = networkMap([{ cidr: '10.20.0.0/16', region: 'us-east-1' }]);
 const email = { name: 'email', label: '[EMAIL]', pattern: /(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])/g, maxLength: 200 };
 const profile: MaskingProfile = { name: 'pii', rules: [{ detector: email, action: 'redact' }], fieldNames: [], fieldPaths: [] };
 
@@ -35,7 +37,7 @@ const body = (phase: 'request_body' | 'response_body', text: string | Buffer, en
 
 function setup() {
   const reports: PayloadReport[] = [];
-  const processor = new StreamProcessor({ profiles: new Map([['pii', profile]]), report: async (r) => void reports.push(r) });
+  const processor = new StreamProcessor({ profiles: new Map([['pii', profile]]), networks, report: async (r) => void reports.push(r) });
   return { processor, reports };
 }
 
@@ -159,8 +161,32 @@ describe('StreamProcessor', () => {
     await expect(after.processor.handle(body('request_body', 'y', false))).rejects.toThrow(ProtocolError);
   });
 
+  const attributes = (fields: Record<string, string>) => ({ 'envoy.filters.http.ext_proc': toStruct(fields) });
+  const responseFrom = (fields: Record<string, string>) => ({ ...headers('response_headers', {}, true), attributes: attributes(fields) }) as unknown as ProcessingRequest__Output;
+
+  it('withholds a response that came from a host in another region (locality), recording a violation', async () => {
+    const { processor, reports } = setup();
+    await processor.handle(headers('request_headers', {}, true, metadata()));
+    const r = await processor.handle(responseFrom({ 'upstream.address': '127.0.0.1:8082', 'upstream.locality': 'region: "us-east-1" zone: "b" ', 'xds.cluster_name': 'crm_failover' }));
+    expect(r.immediate_response?.status?.code).toBe(502);
+    expect(JSON.parse(r.immediate_response?.body?.toString() ?? '')).toMatchObject({ code: 'RESIDENCY_PATH_VIOLATION' });
+    expect(reports[0]).toMatchObject({ outcome: 'violation', upstream: { address: '127.0.0.1:8082', cluster: 'crm_failover', region: 'us-east-1' } });
+  });
+
+  it('maps an address without locality through the policy networks; same region passes', async () => {
+    const violation = setup();
+    await violation.processor.handle(headers('request_headers', {}, true, metadata()));
+    const blocked = await violation.processor.handle(responseFrom({ 'upstream.address': '10.20.1.2:443' }));
+    expect(blocked.immediate_response?.status?.code).toBe(502);
+    const fine = setup();
+    await fine.processor.handle(headers('request_headers', {}, true, metadata()));
+    const passed = await fine.processor.handle(responseFrom({ 'upstream.address': '127.0.0.1:80', 'upstream.locality': 'region: "eu-west-1" ' }));
+    expect(passed.response_headers).toBeDefined();
+    expect(fine.reports[0]).toMatchObject({ outcome: 'complete', upstream: { region: 'eu-west-1' } });
+  });
+
   it('blocks with AUDIT_UNAVAILABLE when the payload record cannot be written', async () => {
-    const processor = new StreamProcessor({ profiles: new Map(), report: () => Promise.reject(new Error('disk full')) });
+    const processor = new StreamProcessor({ profiles: new Map(), networks, report: () => Promise.reject(new Error('disk full')) });
     await processor.handle(headers('request_headers', {}, true, metadata()));
     const r = await processor.handle(headers('response_headers', {}, true));
     expect(r.immediate_response?.status?.code).toBe(503);
