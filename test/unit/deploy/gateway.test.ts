@@ -99,6 +99,10 @@ describe('Envoy Gateway: settings as in envoy/envoy.yaml', () => {
     expect(at(extProc, 'processingMode', 'response', 'body')).toBe('Streamed');
     expect(at(refExtProc, 'processing_mode', 'response_body_mode')).toBe('STREAMED');
     expect(at(extProc, 'metadata', 'accessibleNamespaces')).toEqual(at(refExtProc, 'metadata_options', 'forwarding_namespaces', 'untyped'));
+    // Envoy Gateway accepts no xds.* attribute but xds.route_* (CRD pattern): the rest as in envoy.yaml.
+    const attributes = list(refExtProc.response_attributes).filter((a) => !String(a).startsWith('xds.'));
+    expect(attributes.length).toBeGreaterThan(0);
+    expect(at(extProc, 'processingMode', 'response', 'attributes')).toEqual(attributes);
     expect(extProc.shadowMode).toBeUndefined();
   });
 });

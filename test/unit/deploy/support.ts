@@ -303,6 +303,7 @@ export function extProcEssentials(typed: JsonObject | undefined): JsonObject {
     message_timeout: t.message_timeout ?? null,
     status_on_error: t.status_on_error ?? null,
     processing_mode: t.processing_mode ?? null,
+    response_attributes: t.response_attributes ?? null,
     observability_mode: t.observability_mode ?? null,
     forwarding_namespaces: forwarding,
     receiving_namespaces: receiving,
