@@ -12,7 +12,7 @@ import type { AuthorizationClient } from '../../src/envoy/generated/envoy/servic
 import { createLogger } from '../../src/logging/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { rawTestConfig } from '../support/config.js';
-import { checkOnce, envoyCheckRequest } from '../support/grpc-clients.js';
+import { envoyCheckRequest } from '../support/grpc-clients.js';
 import { createTestIssuer, type TestIssuer } from '../support/issuer.js';
 import { createPki, type Issued, type Pki } from '../support/pki.js';
 
