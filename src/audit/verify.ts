@@ -7,7 +7,7 @@ import type { CheckpointVerifier } from './checkpoint.js';
 import { LineCursor, LineTooLongError, readRawLines, type RawLine } from './line-reader.js';
 import { GENESIS_HASH } from './record.js';
 import { checkpointRecordSchema, RECORD_SCHEMAS } from './record-schema.js';
-import { orderTrailFiles, type TrailFile } from './trail-order.js';
+import { groupChains, orderTrailFiles, type TrailFile } from './trail-order.js';
 import { diagnoseBreak, parseChainFields, type Link, type Problem } from './verify-diagnose.js';
 
 export type { Problem, ProblemReason } from './verify-diagnose.js';
@@ -45,6 +45,11 @@ export interface VerifyReport {
   readonly uncovered: number;
   /** The trail name the checkpoints signed. */
   readonly trail: string | null;
+  /**
+   * Present when the files hold several chains (one per worker): each chain's own report. The
+   * fields above then add up the chains (seq ranges and trail name are per chain only).
+   */
+  readonly chains?: readonly VerifyReport[];
 }
 
 export interface VerifyOptions {
@@ -58,8 +63,32 @@ export interface VerifyOptions {
 
 const MAX_SCHEMA_WARNINGS = 5;
 
-export function verifyTrail(files: readonly string[], options: VerifyOptions = {}): Promise<VerifyReport> {
-  return new Verification(options).run(files);
+export async function verifyTrail(files: readonly string[], options: VerifyOptions = {}): Promise<VerifyReport> {
+  const groups = await groupChains(files);
+  if (groups === undefined) return new Verification(options).run(files);
+  // Several chains: each verified on its own, exactly as a single trail would be.
+  const reports: VerifyReport[] = [];
+  for (const chain of groups.chains) reports.push(await new Verification(options).run(chain));
+  for (const file of groups.loose) reports.push(await new Verification(options).run([file]));
+  const orphan = groups.orphans[0];
+  const orphanProblem: Problem | null =
+    orphan === undefined ? null : { file: orphan, line: 1, reason: 'truncated', message: 'this file continues none of the chains given: the file before it is missing, or its last line was changed' };
+  const sum = (f: (r: VerifyReport) => number): number => reports.reduce((n, r) => n + f(r), 0);
+  const problem = reports.find((r) => r.problem !== null)?.problem ?? orphanProblem;
+  return {
+    ok: problem === null,
+    problem,
+    warnings: reports.flatMap((r) => r.warnings),
+    files: reports.flatMap((r) => r.files),
+    records: sum((r) => r.records),
+    firstSeq: null,
+    lastSeq: null,
+    checkpoints: sum((r) => r.checkpoints),
+    signedCheckpoints: sum((r) => r.signedCheckpoints),
+    uncovered: sum((r) => r.uncovered),
+    trail: null,
+    chains: reports.slice(0, groups.chains.length),
+  };
 }
 
 class Verification {

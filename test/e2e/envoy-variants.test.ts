@@ -1,14 +1,15 @@
 // The Envoy variants users copy (envoy/*.yaml beside envoy.yaml, envoy/mtls/, envoy/compose/) are
-// valid for the pinned Envoy, and envoy/per-route.yaml behaves as its comments say: with ext_proc
-// disabled on a route, bodies on that route pass unmasked and unhashed, while the other routes mask.
+// valid for the pinned Envoy; envoy/per-route.yaml behaves as its comments say (with ext_proc
+// disabled on a route, bodies on that route pass unmasked and unhashed, while the other routes
+// mask); envoy/mtls/envoy.yaml really talks mutual TLS to residency-gate's server.tls listener.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rawTestConfig } from '../support/config.js';
 import { startEnvoy, validateEnvoyConfig, validateEnvoyConfigText, type RunningEnvoy } from '../support/envoy.js';
@@ -184,5 +185,78 @@ describe('per-route.yaml: ext_proc disabled on /eu/files/ (the trap its comment 
     const streamed = eu.requests.find((r) => r.path === '/eu/notes');
     expect(streamed?.headers['content-length']).toBeUndefined();
     expect(streamed?.headers['transfer-encoding']).toBe('chunked');
+  });
+});
+
+// envoy/mtls/envoy.yaml with the certificates gen-dev-certs.sh makes, against residency-gate
+// serving mutual TLS with the matching server.tls settings (the ones docs/deployment.md shows).
+describe('mtls/envoy.yaml against residency-gate with server.tls', () => {
+  const EMAIL = 'carol@example.com';
+  let certDir: string;
+  let issuer: TestIssuer;
+  let gate: RunningGate;
+  let envoy: RunningEnvoy;
+  let noCertEnvoy: RunningEnvoy;
+  let eu: RecordingUpstream;
+  let us: RecordingUpstream;
+
+  beforeAll(async () => {
+    certDir = await mkdtemp(join(tmpdir(), 'rg-mtls-e2e-'));
+    await promisify(execFile)('sh', [file('mtls/gen-dev-certs.sh'), certDir], { timeout: 60_000 });
+    issuer = await createTestIssuer();
+    const raw = rawTestConfig(issuer, join(certDir, 'audit.jsonl'), '127.0.0.1:0', 'info') as { server: Record<string, unknown>; policy: Record<string, unknown>; masking?: unknown };
+    raw.server.tls = {
+      cert_file: join(certDir, 'residency-gate.crt'),
+      key_file: join(certDir, 'residency-gate.key'),
+      client_ca_file: join(certDir, 'ca.crt'),
+      allowed_client_sans: ['DNS:envoy'],
+    };
+    raw.masking = { profiles: { pii: { detectors: { email: 'redact' } } } };
+    raw.policy.masking = [{ profile: 'pii', targets: ['crm-eu'], directions: ['request'] }];
+    [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw)), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
+
+    // The shipped file with the certificates at their placeholder paths, then the test's ports.
+    const withCerts = join(certDir, 'envoy.yaml');
+    await writeFile(withCerts, (await readFile(MTLS, 'utf8')).replaceAll(CERT_PLACEHOLDER_DIR, `${certDir}/`));
+    const config = renderEnvoyConfig({ source: withCerts, listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port } });
+    // Control: the same, without Envoy's client certificate.
+    const doc = parseDocument(config);
+    const clusters = doc.getIn(['static_resources', 'clusters']) as { items: Array<{ get(k: string): unknown }> };
+    const index = clusters.items.findIndex((c) => c.get('name') === 'residency_gate');
+    doc.deleteIn(['static_resources', 'clusters', index, 'transport_socket', 'typed_config', 'common_tls_context', 'tls_certificates']);
+    [envoy, noCertEnvoy] = await Promise.all([
+      startEnvoy({ envoyBin: inject('envoyBin'), config }),
+      startEnvoy({ envoyBin: inject('envoyBin'), config: doc.toString() }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([envoy?.stop(), noCertEnvoy?.stop()]);
+    await gate?.stop();
+    await Promise.all([eu?.close(), us?.close()]);
+    if (certDir) await rm(certDir, { recursive: true, force: true });
+  });
+
+  const post = async (port: number, marker: string) =>
+    rawRequest({
+      port,
+      method: 'POST',
+      path: `/eu/notes?m=${marker}`,
+      body: `write to ${EMAIL}`,
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${await issuer.mint({ region: 'eu-west-1' })}` },
+    });
+
+  it('ext_authz and ext_proc work over mutual TLS: decided, masked, delivered', async () => {
+    const res = await post(envoy.listenerPort ?? 0, 'mtls');
+    expect(res.status, `${res.text()}\n${envoy.logs()}`).toBe(200);
+    const got = eu.requests.find((r) => r.path === '/eu/notes?m=mtls');
+    expect(got?.headers['x-residency-decision']).toBe('allow');
+    expect(got?.body.toString()).toBe('write to [EMAIL]');
+  });
+
+  it('without its client certificate Envoy cannot reach residency-gate, and fails closed (403, nothing upstream)', async () => {
+    const res = await post(noCertEnvoy.listenerPort ?? 0, 'no-cert');
+    expect(res.status).toBe(403);
+    expect(eu.requests.filter((r) => r.path.includes('no-cert'))).toEqual([]);
   });
 });

@@ -8,7 +8,9 @@ import { auditVerify } from './verify.js';
 
 export const AUDIT_HELP = `  residency-gate audit verify FILES… [--key JWK] [--max-uncovered N] [--json]
       Check the hash chain, sequence and checkpoint signatures across rotated files (any order;
-      a directory stands for its *.jsonl files). Exit 1 naming the first bad file:line and why.
+      a directory stands for its *.jsonl files). Several chains among them (one per worker,
+      audit.w1.jsonl, audit.w2.jsonl, …) are each verified and reported on their own.
+      Exit 1 naming the first bad file:line and why.
       Example: residency-gate audit verify var/ --key config/example/audit-signing.private.jwk.json
   residency-gate audit export FILES… [--from TIME] [--to TIME] [--region REGION] [--format json|csv]
   residency-gate audit report FILES… [--from TIME] [--to TIME]

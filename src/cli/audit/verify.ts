@@ -27,6 +27,14 @@ export async function auditVerify(argv: string[], io: CliIo): Promise<number> {
 }
 
 function describe(report: VerifyReport, keyGiven: boolean): string {
+  if (report.chains !== undefined) {
+    // One chain per worker: each reported as a trail of its own.
+    const head = report.ok ? `OK: ${report.chains.length} chains` : `FAILED: ${report.problem?.file}:${report.problem?.line}: ${report.problem?.reason}: ${report.problem?.message}`;
+    const chains = report.chains.map((c, i) => `chain ${i + 1}:\n${describe(c, keyGiven).replace(/^/gm, '  ')}`);
+    const inChains = new Set(report.chains.flatMap((c) => c.warnings));
+    const rest = report.warnings.filter((w) => !inChains.has(w)).map((w) => `warning: ${w.file === undefined ? '' : `${w.file}: `}${w.message}\n`);
+    return `${head}\n${chains.join('')}${rest.join('')}`;
+  }
   const out: string[] = [];
   const range = report.firstSeq === null ? 'no records' : `seq ${formatCount(report.firstSeq)}–${formatCount(report.lastSeq ?? report.firstSeq)}`;
   const signatures = keyGiven ? `${report.signedCheckpoints} signature(s) verified` : 'signatures not checked (no --key)';
