@@ -56,7 +56,7 @@ RUN mkdir -p /app/var && chown 10001:10001 /app/var
 # but var/ is writable by it.
 USER 10001:10001
 EXPOSE 9191
-# gRPC health, service "" (SERVING once listening and while the audit file is writable).
+# gRPC health, service "": SERVING while residency-gate is ready (see docs/grpcurl.md).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["grpc-health-probe", "-addr=127.0.0.1:9191", "-connect-timeout=2s", "-rpc-timeout=2s"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
