@@ -1,5 +1,7 @@
 // Turns Envoy's CheckRequest into the plain facts the pipeline decides on. Envoy's types stop here.
 import type { CheckRequest__Output } from '../envoy/generated/envoy/service/auth/v3/CheckRequest.js';
+import { fromStruct, type JsonObject } from '../envoy/struct.js';
+import { JWT_AUTHN_NAMESPACE } from '../identity/jwt-authn.js';
 import type { TargetHints } from '../policy/types.js';
 
 export const CONTEXT_TARGET = 'residency.target';
@@ -11,6 +13,10 @@ export interface CheckFacts {
   /** Lower-case names; repeated headers joined with "," as Envoy does. */
   readonly headers: Readonly<Record<string, string>>;
   readonly hints: TargetHints;
+  /** attributes.source.principal: under mTLS, the client certificate's URI SAN (a SPIFFE ID in a mesh). */
+  readonly peerPrincipal?: string;
+  /** The jwt_authn namespace of the dynamic metadata, present when ext_authz forwards it (metadata_context_namespaces). */
+  readonly jwtAuthn?: JsonObject;
 }
 
 export function factsFromCheckRequest(req: CheckRequest__Output): CheckFacts {
@@ -19,6 +25,8 @@ export function factsFromCheckRequest(req: CheckRequest__Output): CheckFacts {
   const headers = headersOf(http);
   const context = attributes?.context_extensions ?? {};
   const path = http?.path ?? '';
+  const principal = attributes?.source?.principal;
+  const jwtAuthn = attributes?.metadata_context?.filter_metadata?.[JWT_AUTHN_NAMESPACE];
   return {
     // Envoy's x-request-id is what its access log, the upstream and ext_proc see; attributes' `id`
     // is only a stream number, used where no x-request-id exists.
@@ -32,6 +40,8 @@ export function factsFromCheckRequest(req: CheckRequest__Output): CheckFacts {
       // The query string never decides a target; strip it so prefixes match the path alone.
       path: path.split('?', 1)[0] ?? '',
     },
+    ...(principal ? { peerPrincipal: principal } : {}),
+    ...(jwtAuthn ? { jwtAuthn: fromStruct(jwtAuthn) } : {}),
   };
 }
 

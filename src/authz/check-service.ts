@@ -7,7 +7,7 @@ import type { CheckRequest__Output } from '../envoy/generated/envoy/service/auth
 import type { CheckResponse } from '../envoy/generated/envoy/service/auth/v3/CheckResponse.js';
 import type { AuthorizationHandlers } from '../envoy/generated/envoy/service/auth/v3/Authorization.js';
 import { ResidencyError } from '../errors/catalog.js';
-import { findBearerToken } from '../identity/credentials.js';
+import { resolveIdentity } from '../identity/resolve.js';
 import type { TokenVerifier, VerifiedIdentity } from '../identity/types.js';
 import { requestLogger, type Logger } from '../logging/logger.js';
 import { decide } from '../policy/decide.js';
@@ -67,9 +67,8 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
   let target: ResolvedTarget | undefined;
   try {
     facts = factsFromCheckRequest(request);
-    const { identity: idConfig, policy } = deps.config;
-    const token = findBearerToken(facts.headers, idConfig.token_header, idConfig.max_token_bytes);
-    identity = await deps.verifier.verify(token);
+    const { policy } = deps.config;
+    identity = await resolveIdentity(deps.config, deps.verifier, facts);
     target = resolveTarget(policy, facts.hints);
     const decision = decide(policy, identity.region, target);
     return { facts, identity, target, decision, code: decision.code };

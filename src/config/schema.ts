@@ -3,35 +3,13 @@
 import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { auditConfigSchema } from '../audit/config.js';
+import { identityConfigSchema, identityRegionRefs } from '../identity/config.js';
 import { logConfigSchema } from '../logging/config.js';
 import { tlsConfigSchema } from '../tls/config.js';
 import { maskingConfigSchema } from '../masking/config.js';
 import { policyConfigSchema, policyProfileRefs, type TargetConfig } from '../policy/config.js';
 
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
-
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9191');
-
-const jwksSource = z
-  .strictObject({
-    file: z.string().min(1).optional(),
-    url: z.url().optional(),
-    discovery: z.boolean().optional(),
-  })
-  .refine((s) => [s.file !== undefined, s.url !== undefined, s.discovery === true].filter(Boolean).length === 1, {
-    message: 'name exactly one of file, url or discovery: true',
-  });
-
-const issuer = z.strictObject({
-  issuer: z.string().min(1),
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(['RS256', 'ES256', 'EdDSA']),
-  region_claim: z.string().min(1).default('region'),
-  jwks: jwksSource,
-  jwks_refresh_seconds: z.number().int().positive().default(600),
-  jwks_cooldown_seconds: z.number().int().nonnegative().default(30),
-  jwks_timeout_ms: z.number().int().positive().default(5000),
-});
 
 export const configSchema = z
   .strictObject({
@@ -42,12 +20,7 @@ export const configSchema = z
         tls: tlsConfigSchema.optional(), // docs/operations.md
       })
       .prefault({}),
-    identity: z.strictObject({
-      token_header: z.string().min(1).toLowerCase().default('authorization'),
-      max_token_bytes: z.number().int().positive().default(8192),
-      clock_tolerance_seconds: z.number().int().nonnegative().default(30),
-      issuers: z.array(issuer).min(1),
-    }),
+    identity: identityConfigSchema, // bearer issuers, SPIFFE mapping, jwt_authn (docs/identity.md)
     // Regions, targets, rules and masking rules; its own cross-checks run inside (src/policy/config.ts).
     policy: policyConfigSchema,
     audit: auditConfigSchema,
@@ -72,6 +45,11 @@ export const configSchema = z
       }
       seen.set(iss.issuer, i);
     });
+    for (const ref of identityRegionRefs(config.identity)) {
+      if (!config.policy.regions.includes(ref.region)) {
+        ctx.addIssue({ code: 'custom', path: ['identity', ...ref.path], message: `unknown region "${ref.region}"; declare it in policy.regions` });
+      }
+    }
   });
 
 export type Config = z.output<typeof configSchema>;

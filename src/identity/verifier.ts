@@ -113,7 +113,7 @@ async function verifyToken(token: string, ctx: VerifyContext): Promise<VerifiedI
   if (!ctx.knownRegions.has(region)) {
     throw new ResidencyError('TOKEN_REGION_UNKNOWN', `region ${JSON.stringify(region.slice(0, 64))} is not declared in the policy`);
   }
-  return { issuer: config.issuer, subject: sub, region, ...(exp === undefined ? {} : { expiresAt: exp }) };
+  return { issuer: config.issuer, subject: sub, region, source: 'token', ...(exp === undefined ? {} : { expiresAt: exp }) };
 }
 
 async function verifySignedJwt(token: string, keys: IssuerKeys, options: JWTVerifyOptions): Promise<JWTPayload> {

@@ -75,7 +75,7 @@ export function issuerConfig(jwks: IssuerConfig['jwks'], overrides: Partial<Issu
 }
 
 export function identityConfig(issuers: readonly IssuerConfig[], overrides: Partial<Config['identity']> = {}): Config['identity'] {
-  return { token_header: 'authorization', max_token_bytes: 8192, clock_tolerance_seconds: 30, issuers: [...issuers], ...overrides };
+  return { token_header: 'authorization', max_token_bytes: 8192, clock_tolerance_seconds: 30, issuers: [...issuers], spiffe: [], ...overrides };
 }
 
 export async function writeJwksFile(keySet: unknown): Promise<string> {

@@ -92,6 +92,7 @@ describe('region', () => {
       issuer: ISSUER,
       subject: 'svc-a',
       region: 'us-east',
+      source: 'token',
       expiresAt: NOW_S + 600,
     });
   });

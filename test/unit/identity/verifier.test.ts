@@ -53,6 +53,7 @@ describe('createTokenVerifier: signatures', () => {
       issuer: ISSUER,
       subject: 'user-1',
       region: 'eu-west',
+      source: 'token',
       expiresAt: NOW_S + 600,
     });
   });
