@@ -4,6 +4,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { envoyGrpc } from '../../src/envoy/protos.js';
+import { toStruct, type JsonObject } from '../../src/envoy/struct.js';
 import type { AuthorizationClient } from '../../src/envoy/generated/envoy/service/auth/v3/Authorization.js';
 import type { CheckRequest } from '../../src/envoy/generated/envoy/service/auth/v3/CheckRequest.js';
 import type { CheckResponse__Output } from '../../src/envoy/generated/envoy/service/auth/v3/CheckResponse.js';
@@ -30,6 +31,10 @@ export function envoyCheckRequest(opts: {
   headers?: Record<string, string>;
   context?: Record<string, string>;
   requestId?: string;
+  /** attributes.source.principal, as Envoy fills it from a client certificate's URI SAN under mTLS. */
+  principal?: string;
+  /** attributes.metadata_context.filter_metadata: namespace → object (e.g. envoy.filters.http.jwt_authn). */
+  metadataContext?: Record<string, JsonObject>;
 }): CheckRequest {
   const requestId = opts.requestId ?? 'req-1';
   const headers: Record<string, string> = {
@@ -45,13 +50,16 @@ export function envoyCheckRequest(opts: {
   };
   return {
     attributes: {
-      source: { address: { socket_address: { address: '127.0.0.1', port_value: 50000 } } },
+      source: { address: { socket_address: { address: '127.0.0.1', port_value: 50000 } }, ...(opts.principal !== undefined ? { principal: opts.principal } : {}) },
       destination: { address: { socket_address: { address: '127.0.0.1', port_value: 10000 } } },
       request: {
         time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 },
         http: { id: requestId, method: opts.method ?? 'GET', headers, path: opts.path ?? '/', host: opts.authority, scheme: 'http', protocol: 'HTTP/1.1' },
       },
       context_extensions: opts.context ?? {},
+      ...(opts.metadataContext !== undefined
+        ? { metadata_context: { filter_metadata: Object.fromEntries(Object.entries(opts.metadataContext).map(([ns, value]) => [ns, toStruct(value)])) } }
+        : {}),
     },
   };
 }
