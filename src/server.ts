@@ -51,6 +51,8 @@ export interface ServerOptions {
   readonly verifier?: VerifierOptions;
   /** A registry of one's own (default: a new one per server). */
   readonly metrics?: Metrics;
+  /** The "serving" log line's message (cluster workers log "worker serving"). */
+  readonly logMessage?: string;
 }
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -125,7 +127,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     }
 
     readiness.set('starting', false);
-    logger.info({ address: `${host}:${port}`, audit_file: audit.file, tls: tls === undefined ? 'off' : tls.client_ca_file === undefined ? 'tls' : 'mtls', admin: admin?.url }, 'residency-gate serving');
+    logger.info({ address: `${host}:${port}`, audit_file: audit.file, tls: tls === undefined ? 'off' : tls.client_ca_file === undefined ? 'tls' : 'mtls', admin: admin?.url }, options.logMessage ?? 'residency-gate serving');
 
     let stopping: Promise<void> | undefined;
     return {

@@ -1,12 +1,28 @@
 // `residency-gate serve`: load and validate the config, serve, and drain on SIGTERM/SIGINT.
+// With --workers N > 1 the process becomes a cluster primary (src/cluster/primary.ts) and the
+// same command, re-run by node:cluster in each worker, serves there (src/cluster/worker.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runPrimary } from '../cluster/primary.js';
+import { runWorker } from '../cluster/worker.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, toggleDebug } from '../logging/logger.js';
 import { startServer } from '../server.js';
 
-export async function serve(configPath: string, listen: string | undefined): Promise<void> {
+export interface ServeOptions {
+  readonly listen?: string;
+  /** Processes serving the port; default one per core; 1 runs without node:cluster. */
+  readonly workers?: number;
+}
+
+export async function serve(configPath: string, options: ServeOptions = {}): Promise<void> {
   const config = await loadConfig(configPath);
-  const logger = createLogger(config.log.level);
-  const server = await startServer(config, logger, { listen });
+  const logger = createLogger(config.log.level, undefined, { redactHeaders: [config.identity.token_header], pretty: config.log.pretty });
+  if (cluster.isWorker) return runWorker(config, logger, options.listen);
+  const workers = options.workers ?? availableParallelism();
+  if (workers > 1) return runPrimary({ config, logger, workers, listen: options.listen });
+
+  const server = await startServer(config, logger, { listen: options.listen });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -22,4 +38,5 @@ export async function serve(configPath: string, listen: string | undefined): Pro
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGUSR2', () => logger.info({ level: toggleDebug(logger, config.log.level) }, 'log level changed'));
 }
