@@ -11,6 +11,7 @@ import { AuditWriter } from './audit/writer.js';
 import { openFileDefault } from './audit/trail-file.js';
 import { createCheckHandlers } from './authz/check-service.js';
 import { createExtProcHandlers } from './extproc/service.js';
+import { networkMap } from './policy/networks.js';
 import { payloadReporter } from './extproc/payload-audit.js';
 import { DETECTORS } from './masking/detectors/index.js';
 import { maskingProfiles } from './masking/profile.js';
@@ -96,7 +97,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger, observe: decisionObserver(metrics) }));
     server.addService(
       envoy.ext_proc.v3.ExternalProcessor.service,
-      createExtProcHandlers({ profiles, report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
+      createExtProcHandlers({ profiles, networks: networkMap(config.policy.networks), report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
     );
     health.addToServer(server);
     new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
