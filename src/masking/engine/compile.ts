@@ -3,6 +3,7 @@
 // parsed paths. Compiled once per profile object.
 import type { Detector, MaskAction, MaskingProfile } from '../types.js';
 import { parsePath, type FieldPath } from './paths.js';
+import { analyzeForScan, type Filter, type Trigger } from './triggers.js';
 
 export interface CompiledRule {
   readonly detector: Detector;
@@ -11,6 +12,12 @@ export interface CompiledRule {
   readonly pattern: RegExp;
   /** Whether the pattern steps by code points ('u' or 'v' flag). */
   readonly unicode: boolean;
+  /** The shortest match the pattern can produce, in code units (0 when unknown). */
+  readonly minLength: number;
+  /** A factor every match contains, to rule out values without it (see value-filter.ts). */
+  readonly filter: Filter | undefined;
+  /** A pre-filter: where matches can start (see triggers.ts); undefined runs the pattern everywhere. */
+  readonly trigger: Trigger | undefined;
 }
 
 export interface CompiledProfile {
@@ -18,6 +25,8 @@ export interface CompiledProfile {
   readonly rules: readonly CompiledRule[];
   /** The longest match any rule can produce (0 without rules): what streaming must hold back. */
   readonly maxLength: number;
+  /** The shortest match any rule can produce: shorter text holds none. */
+  readonly minLength: number;
   readonly fieldNames: ReadonlySet<string>;
   readonly paths: readonly FieldPath[];
   readonly hashKey: Buffer | undefined;
@@ -34,11 +43,15 @@ function compileRule(profile: MaskingProfile, detector: Detector, action: MaskAc
     throw new Error(`${where}: the hash action needs a hash key`);
   }
   const flags = detector.pattern.flags.replace('y', '');
+  const { minLength, filter, trigger } = analyzeForScan(detector.pattern);
   return {
     detector,
     action,
     pattern: new RegExp(detector.pattern.source, flags.includes('g') ? flags : `${flags}g`),
     unicode: flags.includes('u') || flags.includes('v'),
+    minLength,
+    filter,
+    trigger,
   };
 }
 
@@ -51,6 +64,7 @@ export function compileProfile(profile: MaskingProfile): CompiledProfile {
     name: profile.name,
     rules,
     maxLength: rules.reduce((max, r) => Math.max(max, r.detector.maxLength), 0),
+    minLength: rules.length === 0 ? 0 : Math.min(...rules.map((r) => r.minLength)),
     fieldNames: new Set(profile.fieldNames.map((n) => n.toLowerCase())),
     paths: profile.fieldPaths.map((p) => parsePath(p)),
     hashKey: profile.hashKey,

@@ -2,7 +2,7 @@
 // step, and the checks and masking of numbers and literals.
 import type { MaskCounts } from '../types.js';
 import type { CompiledProfile } from './compile.js';
-import { maskRange } from './matches.js';
+import { maskValue } from './matches.js';
 
 export const WHITESPACE_RUN = /[ \t\n\r]*/y;
 export const NUMBER_RUN = /[0-9eE+\-.]*/y;
@@ -35,9 +35,6 @@ export function couldBeLiteral(prefix: string): boolean {
  * written as a string holding the masked text. Returns null when nothing matched.
  */
 export function maskNumber(profile: CompiledProfile, text: string, counts: MaskCounts): string | null {
-  const local: MaskCounts = {};
-  const masked = maskRange(profile, text, 0, true, local).output;
-  if (Object.keys(local).length === 0) return null;
-  for (const [name, n] of Object.entries(local)) counts[name] = (counts[name] ?? 0) + n;
-  return JSON.stringify(masked);
+  const masked = maskValue(profile, text, counts);
+  return masked === null ? null : JSON.stringify(masked);
 }

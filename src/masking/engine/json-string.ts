@@ -8,7 +8,7 @@
 // buffered and streamed output stay identical.
 import type { MaskCounts } from '../types.js';
 import type { CompiledProfile } from './compile.js';
-import { maskRange } from './matches.js';
+import { maskValue } from './matches.js';
 import { TextScanner } from './streaming-text.js';
 
 /** Decoded text is handed to a long value's scanner in pieces of about this size. */
@@ -65,11 +65,8 @@ export class JsonStringValue {
       this.decoded = '';
       return `${out}"`;
     }
-    const local: MaskCounts = {};
-    const masked = maskRange(this.profile, this.decoded, 0, true, local).output;
-    if (Object.keys(local).length === 0) return null;
-    for (const [name, n] of Object.entries(local)) this.counts[name] = (this.counts[name] ?? 0) + n;
-    return JSON.stringify(masked);
+    const masked = maskValue(this.profile, this.decoded, this.counts);
+    return masked === null ? null : JSON.stringify(masked);
   }
 
   /** The value as written, for a short value that close() left unchanged. */

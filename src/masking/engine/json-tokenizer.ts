@@ -9,9 +9,11 @@ import { FIELD_REPLACEMENT } from './actions.js';
 import type { CompiledProfile } from './compile.js';
 import { couldBeLiteral, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN, runEnd, WHITESPACE_RUN } from './json-lexical.js';
 import { JsonOutput } from './json-output.js';
-import { JsonStringReader, type StringSink } from './json-string-reader.js';
+import { JsonStringReader, STRING_RUN, type StringSink } from './json-string-reader.js';
 import { JsonStringValue } from './json-string.js';
+import { maskValue } from './matches.js';
 import { pathMatches } from './paths.js';
+import { ValueFilter } from './value-filter.js';
 
 export interface JsonLimits {
   /** Source characters of one string value held whole before it is masked in streaming fashion. Default 1 MiB. */
@@ -28,6 +30,7 @@ export interface JsonLimits {
  */
 const MAX_KEY_CHARS = 256;
 const REDACTED = JSON.stringify(FIELD_REPLACEMENT);
+const QUOTE = 0x22;
 
 type Expect = 'value' | 'value-or-close' | 'key-or-close' | 'key' | 'colon' | 'comma-or-close' | 'done';
 type Token = 'none' | 'key' | 'string' | 'number' | 'literal';
@@ -56,6 +59,7 @@ export class JsonMaskingTokenizer {
   private scalar = '';
   private value: JsonStringValue | undefined;
   private readonly output = new JsonOutput();
+  private readonly filter: ValueFilter;
   /** Characters consumed before this chunk, for error offsets. */
   private offset = 0;
 
@@ -66,6 +70,7 @@ export class JsonMaskingTokenizer {
     this.maxStringChars = limits.maxStringChars ?? 1024 * 1024;
     this.maxDepth = limits.maxDepth ?? 512;
     this.maxNumberChars = limits.maxNumberChars ?? 4096;
+    this.filter = new ValueFilter(profile);
   }
 
   /** Characters held between chunks (string value, number, keys, escape): the memory bound tests read this. */
@@ -76,6 +81,7 @@ export class JsonMaskingTokenizer {
 
   push(text: string): string {
     this.output.begin(text);
+    this.filter.begin(text);
     // A byte order mark may precede the document; it is copied like whitespace.
     let i = this.offset === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (i < text.length) {
@@ -126,9 +132,7 @@ export class JsonMaskingTokenizer {
       case 'key':
         if (c === '}' && this.expect === 'key-or-close') return this.close(i, c);
         if (c !== '"') this.fail(i, `expected a key, found ${JSON.stringify(c)}`);
-        this.token = 'key';
-        this.key = '';
-        return i + 1;
+        return this.startKey(text, i);
       case 'colon':
         if (c !== ':') this.fail(i, `expected ':', found ${JSON.stringify(c)}`);
         this.expect = 'value';
@@ -158,14 +162,56 @@ export class JsonMaskingTokenizer {
       return i + 1;
     }
     this.output.tokenStart = i;
-    if (c === '"') {
-      this.token = 'string';
-      if (!this.output.suppressed) this.value = new JsonStringValue(this.profile, this.counts, this.maxStringChars);
-      return i + 1;
-    }
+    if (c === '"') return this.startString(text, i);
     this.token = number ? 'number' : 'literal';
     this.scalar = '';
     return this.scalarChars(text, i);
+  }
+
+  /**
+   * A key opens at `i`. Fast path: the whole key is in this chunk without escapes, so it is
+   * taken in one slice; otherwise the string reader takes it piece by piece.
+   */
+  private startKey(text: string, i: number): number {
+    const j = runEnd(STRING_RUN, text, i + 1);
+    if (j < text.length && text.charCodeAt(j) === QUOTE) {
+      if (this.output.suppressed) this.setKey('', 0);
+      else this.setKey(text.slice(i + 1, j), j - i - 1);
+      return j + 1;
+    }
+    this.token = 'key';
+    this.key = '';
+    return i + 1;
+  }
+
+  /** The key just read; `length` is its full length (a long one is kept only in part, see stringPiece). */
+  private setKey(key: string, length: number): void {
+    const top = this.stack[this.stack.length - 1]!;
+    top.keyKnown = length <= MAX_KEY_CHARS;
+    top.key = top.keyKnown ? key.toLowerCase() : '';
+    this.key = '';
+    this.expect = 'colon';
+  }
+
+  /**
+   * A string value opens at `i`. Fast path: the whole value is in this chunk without escapes and
+   * within the long-string limit; then its content is the slice between the quotes, masked at
+   * once, exactly as closeString would for the same value read in pieces.
+   */
+  private startString(text: string, i: number): number {
+    const j = runEnd(STRING_RUN, text, i + 1);
+    if (j < text.length && text.charCodeAt(j) === QUOTE && j - i - 1 <= this.maxStringChars) {
+      if (!this.output.suppressed && this.filter.mayMatch(i + 1, j)) {
+        const masked = maskValue(this.profile, text.slice(i + 1, j), this.counts);
+        if (masked !== null) this.output.replaceHeld(JSON.stringify(masked), j + 1);
+      }
+      this.output.tokenStart = -1;
+      this.endValue(j + 1);
+      return j + 1;
+    }
+    this.token = 'string';
+    if (!this.output.suppressed) this.value = new JsonStringValue(this.profile, this.counts, this.maxStringChars);
+    return i + 1;
   }
 
   /** A value starts at `i`: replace it whole if a field name or path says so. */
@@ -213,11 +259,7 @@ export class JsonMaskingTokenizer {
   private closeString(at: number): void {
     this.token = 'none';
     if (this.expect === 'key' || this.expect === 'key-or-close') {
-      const top = this.stack[this.stack.length - 1]!;
-      top.keyKnown = this.key.length <= MAX_KEY_CHARS;
-      top.key = top.keyKnown ? this.key.toLowerCase() : '';
-      this.key = '';
-      this.expect = 'colon';
+      this.setKey(this.key, this.key.length);
       return;
     }
     const value = this.value;
@@ -244,7 +286,10 @@ export class JsonMaskingTokenizer {
     const text = this.scalar;
     this.scalar = '';
     if (this.token === 'literal' ? !isLiteral(text) : !isNumber(text)) this.fail(at, `invalid ${this.token} ${JSON.stringify(text)}`);
-    const masked = this.token === 'number' && !this.output.suppressed ? maskNumber(this.profile, text, this.counts) : null;
+    // A number read whole from this chunk can be ruled out by the chunk's filter.
+    const whole = this.output.tokenStart >= 0 && at > this.output.tokenStart;
+    const masked =
+      this.token === 'number' && !this.output.suppressed && (!whole || this.filter.mayMatch(this.output.tokenStart, at)) ? maskNumber(this.profile, text, this.counts) : null;
     if (masked !== null) this.output.replaceHeld(masked, at);
     else if (this.output.tokenStart < 0) this.output.replaceHeld(text, at);
     this.output.tokenStart = -1;
