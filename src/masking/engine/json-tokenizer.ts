@@ -3,6 +3,11 @@
 // character offset. Keys are never masked. A string value is held (up to the long-string limit,
 // see json-string.ts) and a number or literal until it ends; everything else is copied through
 // as it is read (see json-output.ts). A value under a field name or path becomes "[REDACTED]".
+//
+// Two speeds: scan() is the loop for well-formed input whose tokens lie wholly in the chunk (a
+// string without escapes, a number or literal followed by a delimiter); whatever it does not
+// handle (a token cut by the chunk's end, escapes, anything invalid) it leaves at once to the
+// general step functions, which handle every case. Both change the state in the same way.
 import type { MaskCounts } from '../types.js';
 import { MaskingError } from '../types.js';
 import { FIELD_REPLACEMENT } from './actions.js';
@@ -32,11 +37,68 @@ const MAX_KEY_CHARS = 256;
 const REDACTED = JSON.stringify(FIELD_REPLACEMENT);
 const QUOTE = 0x22;
 
-type Expect = 'value' | 'value-or-close' | 'key-or-close' | 'key' | 'colon' | 'comma-or-close' | 'done';
+// What the next structural character may be.
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const KEY_OR_CLOSE = 2;
+const KEY = 3;
+const COLON = 4;
+const COMMA_OR_CLOSE = 5;
+const DONE = 6;
+type Expect = typeof VALUE | typeof VALUE_OR_CLOSE | typeof KEY_OR_CLOSE | typeof KEY | typeof COLON | typeof COMMA_OR_CLOSE | typeof DONE;
+const EXPECT_NAMES = ['value', 'value or close', 'key or close', 'key', 'colon', 'comma or close', 'done'] as const;
+
 type Token = 'none' | 'key' | 'string' | 'number' | 'literal';
 
+const C_TAB = 0x09;
+const C_LF = 0x0a;
+const C_CR = 0x0d;
+const C_SPACE = 0x20;
+const C_COMMA = 0x2c;
+const C_MINUS = 0x2d;
+const C_COLON = 0x3a;
+const C_LBRACKET = 0x5b;
+const C_RBRACKET = 0x5d;
+const C_LBRACE = 0x7b;
+const C_RBRACE = 0x7d;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+
+/** The characters NUMBER_RUN takes: [0-9eE+\-.]. */
+const NUMBER_CHARS = new Uint8Array(128);
+for (const c of '0123456789eE+-.') NUMBER_CHARS[c.charCodeAt(0)] = 1;
+
+/** Whether text[i, j) is a JSON number (the NUMBER regex of json-lexical, without slicing). */
+function numberAt(text: string, i: number, j: number): boolean {
+  if (text.charCodeAt(i) === C_MINUS) i++;
+  if (i >= j) return false;
+  if (text.charCodeAt(i) === 0x30) i++;
+  else if (isDigit(text.charCodeAt(i))) while (i < j && isDigit(text.charCodeAt(i))) i++;
+  else return false;
+  if (i < j && text.charCodeAt(i) === 0x2e) {
+    i++;
+    const digits = i;
+    while (i < j && isDigit(text.charCodeAt(i))) i++;
+    if (i === digits) return false;
+  }
+  if (i < j && (text.charCodeAt(i) | 0x20) === 0x65) {
+    i++;
+    if (i < j && (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === C_MINUS)) i++;
+    const digits = i;
+    while (i < j && isDigit(text.charCodeAt(i))) i++;
+    if (i === digits) return false;
+  }
+  return i === j;
+}
+
+/** The literal true, false or null at text[i, j). */
+function literalAt(text: string, i: number, j: number): boolean {
+  const length = j - i;
+  return (length === 4 && (text.startsWith('true', i) || text.startsWith('null', i))) || (length === 5 && text.startsWith('false', i));
+}
+
 interface Frame {
-  readonly array: boolean;
+  array: boolean;
   key: string;
   keyKnown: boolean;
   index: number;
@@ -47,8 +109,10 @@ export class JsonMaskingTokenizer {
   private readonly maxStringChars: number;
   private readonly maxDepth: number;
   private readonly maxNumberChars: number;
-  private readonly stack: Frame[] = [];
-  private expect: Expect = 'value';
+  /** Open containers, root first: the first `depth` frames (the rest are kept for reuse). */
+  private readonly frames: Frame[] = [];
+  private depth = 0;
+  private expect: Expect = VALUE;
   private token: Token = 'none';
   private readonly reader = new JsonStringReader();
   private readonly sink: StringSink = {
@@ -75,7 +139,8 @@ export class JsonMaskingTokenizer {
 
   /** Characters held between chunks (string value, number, keys, escape): the memory bound tests read this. */
   get heldChars(): number {
-    const keys = this.stack.reduce((n, f) => n + f.key.length, this.key.length);
+    let keys = this.key.length;
+    for (let d = 0; d < this.depth; d++) keys += this.frames[d]!.key.length;
     return (this.value?.heldChars ?? 0) + this.scalar.length + keys + this.reader.heldChars;
   }
 
@@ -91,7 +156,8 @@ export class JsonMaskingTokenizer {
       } else if (this.token !== 'none') {
         i = this.scalarChars(text, i);
       } else {
-        i = this.structural(text, i);
+        i = this.scan(text, i);
+        if (i < text.length && this.token === 'none') i = this.structural(text, i);
       }
     }
     if (this.token === 'string' || this.token === 'number' || this.token === 'literal') {
@@ -109,8 +175,8 @@ export class JsonMaskingTokenizer {
     if (this.token === 'number' || this.token === 'literal') this.finishScalar(0);
     if (this.token !== 'none') this.fail(0, 'the body ends inside a string');
     // Only whitespace (or nothing) read: an empty body carries nothing to mask and passes through.
-    if (this.expect !== 'done' && (this.expect !== 'value' || this.stack.length > 0)) {
-      this.fail(0, `the body ends early: ${this.stack.length} container(s) still open, expected ${this.expect.replaceAll('-', ' ')}`);
+    if (this.expect !== DONE && (this.expect !== VALUE || this.depth > 0)) {
+      this.fail(0, `the body ends early: ${this.depth} container(s) still open, expected ${EXPECT_NAMES[this.expect]}`);
     }
     return this.output.take();
   }
@@ -119,32 +185,137 @@ export class JsonMaskingTokenizer {
     throw new MaskingError(`invalid JSON at character ${this.offset + at}: ${message}`);
   }
 
+  /**
+   * The fast loop: consumes well-formed input from `i` while each token ends inside the chunk.
+   * Returns where it stopped: the chunk's end, a token left to the general steps (`token` set),
+   * or a character for structural() to handle or reject.
+   */
+  private scan(text: string, i: number): number {
+    const n = text.length;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === C_SPACE || c === C_LF || c === C_CR || c === C_TAB) {
+        i++;
+        continue;
+      }
+      switch (this.expect) {
+        case COMMA_OR_CLOSE:
+          if (c === C_COMMA) {
+            this.expect = this.frames[this.depth - 1]!.array ? VALUE : KEY;
+            i++;
+          } else if (c === C_RBRACKET || c === C_RBRACE) {
+            i = this.close(i, c);
+          } else {
+            return i;
+          }
+          break;
+        case COLON:
+          if (c !== C_COLON) return i;
+          this.expect = VALUE;
+          i++;
+          break;
+        case KEY:
+        case KEY_OR_CLOSE:
+          if (c === QUOTE) {
+            i = this.startKey(text, i);
+            if (this.token !== 'none') return i;
+          } else if (c === C_RBRACE && this.expect === KEY_OR_CLOSE) {
+            i = this.close(i, c);
+          } else {
+            return i;
+          }
+          break;
+        case VALUE:
+        case VALUE_OR_CLOSE:
+          if (c === QUOTE) {
+            this.beginValue(i);
+            this.output.tokenStart = i;
+            i = this.startString(text, i);
+            if (this.token !== 'none') return i;
+          } else if (isDigit(c) || c === C_MINUS) {
+            const j = this.wholeScalar(text, i, NUMBER_CHARS);
+            if (j < 0 || !numberAt(text, i, j) || j - i > this.maxNumberChars) return i;
+            this.beginValue(i);
+            this.output.tokenStart = i;
+            this.endNumber(text, i, j);
+            i = j;
+          } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+            const j = this.wholeScalar(text, i, undefined);
+            if (j < 0 || !literalAt(text, i, j)) return i;
+            this.beginValue(i);
+            this.output.tokenStart = -1;
+            this.endValue(j);
+            i = j;
+          } else if (c === C_LBRACE || c === C_LBRACKET) {
+            if (this.depth >= this.maxDepth) return i;
+            this.beginValue(i);
+            i = this.open(i, c);
+          } else if (c === C_RBRACKET && this.expect === VALUE_OR_CLOSE) {
+            i = this.close(i, c);
+          } else {
+            return i;
+          }
+          break;
+        default:
+          return i;
+      }
+    }
+    return i;
+  }
+
+  /** The end of the number (`chars`) or literal (lower-case letters) run at `i`, or -1 if the chunk ends first. */
+  private wholeScalar(text: string, i: number, chars: Uint8Array | undefined): number {
+    let j = i + 1;
+    const n = text.length;
+    if (chars !== undefined) {
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c >= 128 || chars[c] === 0) break;
+        j++;
+      }
+    } else {
+      while (j < n && isLower(text.charCodeAt(j))) j++;
+    }
+    return j < n ? j : -1;
+  }
+
+  /** A valid number text[i, j) read whole from this chunk, held from `i`. */
+  private endNumber(text: string, i: number, j: number): void {
+    if (!this.output.suppressed && this.filter.mayMatch(i, j)) {
+      const masked = maskNumber(this.profile, text.slice(i, j), this.counts);
+      if (masked !== null) this.output.replaceHeld(masked, j);
+    }
+    this.output.tokenStart = -1;
+    this.endValue(j);
+  }
+
+  /** One step of the general machine at a structural position: anything scan() did not take. */
   private structural(text: string, i: number): number {
     const code = text.charCodeAt(i);
-    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) return runEnd(WHITESPACE_RUN, text, i);
+    if (code === C_SPACE || code === C_LF || code === C_CR || code === C_TAB) return runEnd(WHITESPACE_RUN, text, i);
     const c = text[i]!;
     switch (this.expect) {
-      case 'value-or-close':
-        return c === ']' ? this.close(i, c) : this.startValue(text, i, c);
-      case 'value':
+      case VALUE_OR_CLOSE:
+        return c === ']' ? this.close(i, code) : this.startValue(text, i, c);
+      case VALUE:
         return this.startValue(text, i, c);
-      case 'key-or-close':
-      case 'key':
-        if (c === '}' && this.expect === 'key-or-close') return this.close(i, c);
+      case KEY_OR_CLOSE:
+      case KEY:
+        if (c === '}' && this.expect === KEY_OR_CLOSE) return this.close(i, code);
         if (c !== '"') this.fail(i, `expected a key, found ${JSON.stringify(c)}`);
         return this.startKey(text, i);
-      case 'colon':
+      case COLON:
         if (c !== ':') this.fail(i, `expected ':', found ${JSON.stringify(c)}`);
-        this.expect = 'value';
+        this.expect = VALUE;
         return i + 1;
-      case 'comma-or-close':
+      case COMMA_OR_CLOSE:
         if (c === ',') {
-          this.expect = this.stack[this.stack.length - 1]!.array ? 'value' : 'key';
+          this.expect = this.frames[this.depth - 1]!.array ? VALUE : KEY;
           return i + 1;
         }
-        if (c === ']' || c === '}') return this.close(i, c);
+        if (c === ']' || c === '}') return this.close(i, code);
         return this.fail(i, `expected ',' or a closing bracket, found ${JSON.stringify(c)}`);
-      case 'done':
+      case DONE:
         return this.fail(i, `unexpected ${JSON.stringify(c)} after the JSON value`);
     }
   }
@@ -156,16 +327,32 @@ export class JsonMaskingTokenizer {
     if (!opens && !number && !literal && c !== '"') this.fail(i, `expected a value, found ${JSON.stringify(c)}`);
     this.beginValue(i);
     if (opens) {
-      if (this.stack.length >= this.maxDepth) this.fail(i, `nesting deeper than ${this.maxDepth}`);
-      this.stack.push({ array: c === '[', key: '', keyKnown: false, index: -1 });
-      this.expect = c === '[' ? 'value-or-close' : 'key-or-close';
-      return i + 1;
+      if (this.depth >= this.maxDepth) this.fail(i, `nesting deeper than ${this.maxDepth}`);
+      return this.open(i, c.charCodeAt(0));
     }
     this.output.tokenStart = i;
     if (c === '"') return this.startString(text, i);
     this.token = number ? 'number' : 'literal';
     this.scalar = '';
     return this.scalarChars(text, i);
+  }
+
+  /** Opens a container at `i` (beginValue done, depth checked). */
+  private open(i: number, c: number): number {
+    const array = c === C_LBRACKET;
+    let frame = this.frames[this.depth];
+    if (frame === undefined) {
+      frame = { array, key: '', keyKnown: false, index: -1 };
+      this.frames.push(frame);
+    } else {
+      frame.array = array;
+      frame.key = '';
+      frame.keyKnown = false;
+      frame.index = -1;
+    }
+    this.depth += 1;
+    this.expect = array ? VALUE_OR_CLOSE : KEY_OR_CLOSE;
+    return i + 1;
   }
 
   /**
@@ -186,11 +373,11 @@ export class JsonMaskingTokenizer {
 
   /** The key just read; `length` is its full length (a long one is kept only in part, see stringPiece). */
   private setKey(key: string, length: number): void {
-    const top = this.stack[this.stack.length - 1]!;
+    const top = this.frames[this.depth - 1]!;
     top.keyKnown = length <= MAX_KEY_CHARS;
     top.key = top.keyKnown ? key.toLowerCase() : '';
     this.key = '';
-    this.expect = 'colon';
+    this.expect = COLON;
   }
 
   /**
@@ -216,30 +403,36 @@ export class JsonMaskingTokenizer {
 
   /** A value starts at `i`: replace it whole if a field name or path says so. */
   private beginValue(i: number): void {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
     if (top?.array) top.index += 1;
     if (this.output.suppressed) return;
-    const byName = top !== undefined && !top.array && top.keyKnown && this.profile.fieldNames.has(top.key);
-    if (byName || (this.profile.paths.length > 0 && this.profile.paths.some((p) => pathMatches(p, this.stack)))) {
+    if ((top !== undefined && !top.array && top.keyKnown && this.profile.fieldNames.has(top.key)) || this.atPath()) {
       this.output.insert(i, REDACTED);
       this.counts.field = (this.counts.field ?? 0) + 1;
-      this.output.suppressDepth = this.stack.length;
+      this.output.suppressDepth = this.depth;
     }
+  }
+
+  private atPath(): boolean {
+    const { paths } = this.profile;
+    for (let p = 0; p < paths.length; p++) if (pathMatches(paths[p]!, this.frames, this.depth)) return true;
+    return false;
   }
 
   /** A value ended just before `at`. */
   private endValue(at: number): void {
-    if (this.output.suppressDepth === this.stack.length) {
+    if (this.output.suppressDepth === this.depth) {
       this.output.copyTo(at);
       this.output.suppressDepth = -1;
     }
-    this.expect = this.stack.length === 0 ? 'done' : 'comma-or-close';
+    this.expect = this.depth === 0 ? DONE : COMMA_OR_CLOSE;
   }
 
-  private close(i: number, c: string): number {
-    const top = this.stack[this.stack.length - 1];
-    if (top === undefined || top.array !== (c === ']')) this.fail(i, `unexpected ${JSON.stringify(c)}`);
-    this.stack.pop();
+  private close(i: number, c: number): number {
+    const top = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
+    if (top === undefined || top.array !== (c === C_RBRACKET)) this.fail(i, `unexpected ${JSON.stringify(String.fromCharCode(c))}`);
+    top.key = '';
+    this.depth -= 1;
     this.endValue(i + 1);
     return i + 1;
   }
@@ -258,7 +451,7 @@ export class JsonMaskingTokenizer {
 
   private closeString(at: number): void {
     this.token = 'none';
-    if (this.expect === 'key' || this.expect === 'key-or-close') {
+    if (this.expect === KEY || this.expect === KEY_OR_CLOSE) {
       this.setKey(this.key, this.key.length);
       return;
     }

@@ -73,11 +73,11 @@ function segmentMatches(segment: PathSegment, frame: PathFrame): boolean {
   }
 }
 
-/** Whether the value whose location is `frames` (root first) is at `path`. */
-export function pathMatches(path: FieldPath, frames: readonly PathFrame[]): boolean {
+/** Whether the value whose location is the first `depth` of `frames` (root first) is at `path`. */
+export function pathMatches(path: FieldPath, frames: readonly PathFrame[], depth = frames.length): boolean {
   const { segments } = path;
-  if (path.anchored ? frames.length !== segments.length : frames.length < segments.length) return false;
-  const offset = frames.length - segments.length;
+  if (path.anchored ? depth !== segments.length : depth < segments.length) return false;
+  const offset = depth - segments.length;
   for (let i = segments.length - 1; i >= 0; i--) {
     if (!segmentMatches(segments[i]!, frames[offset + i]!)) return false;
   }
