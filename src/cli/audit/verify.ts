@@ -30,7 +30,7 @@ function describe(report: VerifyReport, keyGiven: boolean): string {
   if (report.chains !== undefined) {
     // One chain per worker: each reported as a trail of its own.
     const head = report.ok ? `OK: ${report.chains.length} chains` : `FAILED: ${report.problem?.file}:${report.problem?.line}: ${report.problem?.reason}: ${report.problem?.message}`;
-    const chains = report.chains.map((c, i) => `chain ${i + 1}:\n${describe(c, keyGiven).replace(/^/gm, '  ')}`);
+    const chains = report.chains.map((c, i) => `chain ${i + 1}:\n${describe(c, keyGiven).trimEnd().replace(/^/gm, '  ')}\n`);
     const inChains = new Set(report.chains.flatMap((c) => c.warnings));
     const rest = report.warnings.filter((w) => !inChains.has(w)).map((w) => `warning: ${w.file === undefined ? '' : `${w.file}: `}${w.message}\n`);
     return `${head}\n${chains.join('')}${rest.join('')}`;
