@@ -16,8 +16,8 @@ function exported(): Map<string, string> {
   const names = new Map<string, string>();
   for (const registry of [new Metrics().registry, new PrimaryMetrics().registry]) {
     for (const metric of registry.getMetricsAsArray()) {
-      names.set(metric.name, metric.type);
-      if (metric.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.set(metric.name + s, 'histogram series');
+      names.set(metric.name, String(metric.type));
+      if (String(metric.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.set(metric.name + s, 'histogram series');
     }
   }
   return names;
