@@ -73,16 +73,21 @@ export class StreamProcessor {
 
   private async onHeaders(direction: Direction, headers: HttpHeaders__Output | null | undefined, message: ProcessingRequest__Output): Promise<ProcessingResponse> {
     if (this.directions[direction]) throw new ProtocolError(`second ${direction}_headers message`);
-    if (direction === 'request' || !this.directions.request) {
-      // A response with no request before it is a reply Envoy made itself (ext_authz's deny): the
-      // request never reached ext_proc, so the decision comes with the response.
+    let localReply = false;
+    if (direction === 'request') {
       this.context = decisionFromMetadata(message.metadata_context);
-      if (this.context === undefined || (direction === 'request' && !this.context.passes)) return this.block('DECISION_MISSING');
+      if (!this.context?.passes) return this.block('DECISION_MISSING');
+    } else if (!this.directions.request) {
+      // A response with no request before it is a reply Envoy made itself (ext_authz's deny,
+      // jwt_authn's 401, …): with request_header_mode SEND every request that goes on reaches us
+      // first, so it carries no upstream data. It is hashed and passes unmasked, keeping its status.
+      // Only a decision that let the request pass (request headers skipped: a misconfiguration
+      // lint-envoy reports) is treated as a real response.
+      this.context = decisionFromMetadata(message.metadata_context);
+      localReply = !this.context?.passes;
     }
-    const context = this.context as DecisionContext;
-    // A local deny reply carries no upstream data: it is hashed and passes unmasked.
-    const localReply = direction === 'response' && !this.directions.request && !context.passes;
-    const profileName = localReply ? null : direction === 'request' ? context.maskRequest : context.maskResponse;
+    const context = this.context;
+    const profileName = localReply || !context ? null : direction === 'request' ? context.maskRequest : context.maskResponse;
     const profile = profileName === null ? null : this.deps.profiles.get(profileName);
     if (profile === undefined) return this.block('MASKING_PROFILE_UNKNOWN');
 
@@ -90,7 +95,7 @@ export class StreamProcessor {
       // ext_authz decided before Envoy picked a host; failover may still have crossed a border.
       this.upstream = upstreamHost(message.attributes, this.deps.networks ?? NO_NETWORKS);
       const answered = this.upstream?.region;
-      if (answered && context.allowedRegion && answered !== context.allowedRegion) return this.block('RESIDENCY_PATH_VIOLATION', 'violation');
+      if (answered && context?.allowedRegion && answered !== context.allowedRegion) return this.block('RESIDENCY_PATH_VIOLATION', 'violation');
     }
     const endOfStream = headers?.end_of_stream ?? false;
     const state = DirectionState.open(direction, headerMap(headers), profile, endOfStream);
@@ -102,9 +107,9 @@ export class StreamProcessor {
     // allow-masked decision on a route where ext_proc does not run is refused there.
     const metadata = direction === 'request' ? { [EXTPROC_METADATA_NAMESPACE]: { residency: { request_masking: profile?.name ?? null } } } : undefined;
     // Masking a response needs it uncompressed, or at least in an encoding we can read.
-    const remove = direction === 'request' && context.maskResponse !== null ? [...(changes.remove ?? []), 'accept-encoding'] : changes.remove;
+    const remove = direction === 'request' && context?.maskResponse != null ? [...(changes.remove ?? []), 'accept-encoding'] : changes.remove;
     if (direction === 'response' && endOfStream) await this.completeOrBlock();
-    if (this.blockedWith) return blockAnswer(this.blockedWith, context.requestId);
+    if (this.blockedWith) return blockAnswer(this.blockedWith, context?.requestId ?? '');
     return headersAnswer(`${direction}_headers`, { ...changes, remove }, metadata);
   }
 

@@ -1,12 +1,13 @@
 // Through a real Envoy running envoy/envoy.yaml: residency-gate decides, Envoy enforces, and the
 // recording upstreams show what actually crossed.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testConfigYaml } from '../support/config.js';
 import { startEnvoy, type RunningEnvoy } from '../support/envoy.js';
 import { renderEnvoyConfig } from '../support/envoy-config.js';
+import { readAuditRecords } from '../support/audit-records.js';
 import { rawRequest } from '../support/http.js';
 import { createTestIssuer, unsignedToken, ISSUER, AUDIENCE, type TestIssuer } from '../support/issuer.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
@@ -101,7 +102,7 @@ describe('ext_authz through Envoy', () => {
   it('audits each decision with Envoy’s request id', async () => {
     const res = await get('/us/report?m=audit', bearer(await issuer.mint({ region: 'eu-west-1', sub: 'auditee' })));
     const requestId = (JSON.parse(res.text()) as { request_id: string }).request_id;
-    const records = (await readFile(auditFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = await readAuditRecords(auditFile);
     expect(records.find((r) => r.request_id === requestId)).toMatchObject({ kind: 'decision', subject: 'auditee', decision: 'deny', target: 'analytics-us' });
   });
 

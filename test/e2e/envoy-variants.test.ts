@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rawTestConfig } from '../support/config.js';
 import { startEnvoy, validateEnvoyConfig, validateEnvoyConfigText, type RunningEnvoy } from '../support/envoy.js';
 import { renderEnvoyConfig } from '../support/envoy-config.js';
+import { readAuditRecords } from '../support/audit-records.js';
 import { rawRequest } from '../support/http.js';
 import { createTestIssuer, type TestIssuer } from '../support/issuer.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
@@ -121,11 +122,7 @@ describe('per-route.yaml: ext_proc disabled on /eu/files/ (the trap its comment 
       headers: { 'content-type': 'text/plain', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
     });
 
-  const auditRecords = async (): Promise<Array<Record<string, unknown>>> =>
-    (await readFile(auditFile, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const auditRecords = (): Promise<Array<Record<string, unknown>>> => readAuditRecords(auditFile);
 
   it('on /eu/ (ext_proc on) the email is masked both ways, and a payload record is written', async () => {
     const res = await post('/eu/notes', euToken);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rawTestConfig } from '../support/config.js';
 import { startEnvoy, type RunningEnvoy } from '../support/envoy.js';
 import { renderEnvoyConfig } from '../support/envoy-config.js';
+import { readAuditRecords } from '../support/audit-records.js';
 import { rawRequest } from '../support/http.js';
 import { createTestIssuer, type TestIssuer } from '../support/issuer.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
@@ -33,7 +34,8 @@ beforeAll(async () => {
   const raw = rawTestConfig(issuer, auditFile, '127.0.0.1:0', 'info') as { policy: Record<string, unknown>; masking?: unknown };
   raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
   raw.policy.masking = [{ profile: 'pii', targets: ['crm-eu'] }];
-  [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw)), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
+  // One process, so the memory test measures the process that does the work.
+  [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw), { workers: 1 }), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
   envoy = await startEnvoy({
     envoyBin: inject('envoyBin'),
     config: renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port } }),
@@ -97,7 +99,7 @@ describe('ext_proc through Envoy', () => {
     eu.setResponder(() => ({ headers: { 'content-type': 'text/plain' }, body: `x ${PII.email}` }));
     const res = await call('/eu/audited');
     expect(res.status).toBe(200);
-    const records = (await readFile(auditFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = await readAuditRecords(auditFile);
     const decision = records.filter((r) => r.kind === 'decision').at(-1);
     const payload = records.find((r) => r.kind === 'payload' && r.request_id === decision?.request_id) as { response: { bytes_received: number; bytes_delivered: number; sha256_received: string }; masked: { response: Record<string, number> }; outcome: string } | undefined;
     expect(payload?.outcome).toBe('complete');

@@ -5,15 +5,16 @@
 // identity it decides on comes from jwt_authn's payload or the client certificate.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { rawTestConfig } from '../support/config.js';
 import { startEnvoy, type RunningEnvoy } from '../support/envoy.js';
 import { ENVOY_NAMES, renderEnvoyConfig } from '../support/envoy-config.js';
+import { readAuditRecords } from '../support/audit-records.js';
 import { rawRequest, type RawResponse } from '../support/http.js';
 import { AUDIENCE, createTestIssuer, ISSUER, type TestIssuer } from '../support/issuer.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
@@ -143,12 +144,8 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) => rawRequest({ port: envoy.listenerPort ?? 0, path, headers });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const seen = (upstream: RecordingUpstream, marker: string) => upstream.requests.filter((r) => r.path.includes(marker));
-/** Decision records of every audit file in the directory (`serve` runs a worker per core, each with its own chain: audit.w1.jsonl, …). */
 async function decisions(): Promise<Array<Record<string, unknown>>> {
-  const dir = dirname(auditFile);
-  const files = (await readdir(dir)).filter((f) => f.startsWith('audit') && f.endsWith('.jsonl'));
-  const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
-  return texts.flatMap((t) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)).filter((r) => r.kind === 'decision');
+  return (await readAuditRecords(auditFile)).filter((r) => r.kind === 'decision');
 }
 const codeOf = (res: RawResponse): unknown => (JSON.parse(res.text()) as { code?: unknown }).code;
 
@@ -188,18 +185,17 @@ describe('jwt_authn before ext_authz', () => {
   });
 
   it.each([
-    ['a forged token', () => issuer.forge({ region: 'eu-west-1' })],
-    ['an expired token', () => issuer.mint({ region: 'eu-west-1' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })],
-    ['a token for another audience', () => issuer.mint({ region: 'eu-west-1' }, { audience: 'someone-else' })],
-  ])('stops %s at jwt_authn: residency-gate never sees it, the upstream neither', async (name, mint) => {
+    ['a forged token', () => issuer.forge({ region: 'eu-west-1' }), 401, 'Jwt verification fails'],
+    ['an expired token', () => issuer.mint({ region: 'eu-west-1' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 }), 401, 'Jwt is expired'],
+    ['a token for another audience', () => issuer.mint({ region: 'eu-west-1' }, { audience: 'someone-else' }), 403, 'Audiences in Jwt are not allowed'],
+  ])('stops %s at jwt_authn: residency-gate never sees it, the upstream neither', async (name, mint, status, reply) => {
     const before = (await decisions()).length;
     const marker = `m=jwt-reject-${name.replace(/\W/g, '')}`;
     const res = await get(`/eu/records?${marker}`, bearer(await mint()));
-    // jwt_authn answers 401 itself, but that local reply still passes ext_proc on its way out, and
-    // residency-gate's ext_proc, finding no ext_authz decision, withholds it as DECISION_MISSING
-    // (403). Stopped either way; see docs/identity.md. No Check was made: no decision record.
-    expect(res.status).toBe(403);
-    expect(codeOf(res)).toBe('DECISION_MISSING');
+    // jwt_authn answers 401 itself; that local reply passes ext_proc on its way out unchanged (it
+    // holds no upstream data). No Check was made: no decision record.
+    expect(res.status).toBe(status);
+    expect(res.text()).toBe(reply);
     expect(seen(eu, marker)).toHaveLength(0);
     expect(await decisions()).toHaveLength(before);
     expect(await envoy.stat('http.ingress_http.jwt_authn.denied')).toBeGreaterThan(0);

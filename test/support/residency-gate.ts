@@ -17,11 +17,19 @@ export interface RunningGate {
   stop(): Promise<number | null>;
 }
 
-export async function startResidencyGate(configYaml: string, timeoutMs = 15_000): Promise<RunningGate> {
+export interface GateOptions {
+  /** How long to wait for the "serving" line; default 15 s. */
+  readonly timeoutMs?: number;
+  /** `serve --workers N`; unset: the default (one worker per core). */
+  readonly workers?: number;
+}
+
+export async function startResidencyGate(configYaml: string, options: GateOptions | number = {}): Promise<RunningGate> {
+  const { timeoutMs = 15_000, workers } = typeof options === 'number' ? { timeoutMs: options } : options;
   const dir = await mkdtemp(join(tmpdir(), 'rg-serve-'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, configYaml);
-  const child = spawn(process.execPath, [...(process.env.RG_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
+  const child = spawn(process.execPath, [...(process.env.RG_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile, ...(workers === undefined ? [] : ['--workers', String(workers)])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -137,10 +137,13 @@ describe('StreamProcessor', () => {
     expect(bodyOf(r, 'response_body')).toBe('to [EMAIL]');
   });
 
-  it('blocks a response with no request before it and no decision at all', async () => {
-    const { processor } = setup();
-    const r = await processor.handle(headers('response_headers', {}, false));
-    expect(JSON.parse(r.immediate_response?.body?.toString() ?? '')).toMatchObject({ code: 'DECISION_MISSING' });
+  it('passes a reply Envoy made before ext_authz (jwt_authn’s 401: no decision at all) unmasked, hashed', async () => {
+    const { processor, reports } = setup();
+    const h = await processor.handle(headers('response_headers', { 'content-type': 'text/plain' }, false));
+    expect(h.response_headers).toBeDefined();
+    const r = await processor.handle(body('response_body', 'Jwt is missing', true));
+    expect(common(r, 'response_body')?.body_mutation).toBeUndefined();
+    expect(reports[0]).toMatchObject({ outcome: 'complete', context: undefined, response: { profile: null } });
   });
 
   it('blocks when the decision names a profile this replica does not have', async () => {
