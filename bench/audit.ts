@@ -19,7 +19,7 @@ const RATE_PER_S = 1000;
 const PACED_SECONDS = 3;
 
 const entry = (n: number): DecisionEntry => ({
-  kind: 'decision', request_id: `bench-${n}`, subject: 'user-1234', issuer: 'https://login.example.eu', origin_region: 'eu-west-1',
+  kind: 'decision', request_id: `bench-${n}`, subject: 'user-1234', issuer: 'https://login.example.eu', identity_source: 'token', origin_region: 'eu-west-1',
   target: 'crm-eu', target_region: 'eu-west-1', decision: 'allow', rule: 'same-region', code: null, method: 'POST',
   authority: 'crm.eu.example.com', path: `/api/v1/customers/${n}`,
 });

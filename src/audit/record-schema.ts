@@ -29,6 +29,7 @@ export const decisionRecordSchema = z.strictObject({
   request_id: z.string(),
   subject: nullableString,
   issuer: nullableString,
+  identity_source: z.enum(['token', 'spiffe', 'jwt_authn']).nullable(),
   origin_region: nullableString,
   target: nullableString,
   target_region: nullableString,

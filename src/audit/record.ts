@@ -9,6 +9,8 @@ export interface DecisionEntry {
   readonly request_id: string;
   readonly subject: string | null;
   readonly issuer: string | null;
+  /** Which credential established the identity: a bearer token, the mTLS peer's SPIFFE ID, or jwt_authn's payload. */
+  readonly identity_source: 'token' | 'spiffe' | 'jwt_authn' | null;
   readonly origin_region: string | null;
   readonly target: string | null;
   readonly target_region: string | null;

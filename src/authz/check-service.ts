@@ -102,6 +102,7 @@ function auditEntry(outcome: CheckOutcome) {
     request_id: facts.requestId,
     subject: identity?.subject ?? null,
     issuer: identity?.issuer ?? null,
+    identity_source: identity?.source ?? null,
     origin_region: identity?.region ?? null,
     target: target?.name ?? null,
     target_region: target?.region ?? null,

@@ -26,7 +26,7 @@ async function worker(): Promise<void> {
   for (;;) {
     const n = next++;
     await writer.append({
-      kind: 'decision', request_id: `crash-${round}-${n}`, subject: 'load', issuer: 'https://iss', origin_region: 'eu-west-1',
+      kind: 'decision', request_id: `crash-${round}-${n}`, subject: 'load', issuer: 'https://iss', identity_source: 'token', origin_region: 'eu-west-1',
       target: 'crm-eu', target_region: 'eu-west-1', decision: 'allow', rule: 'same-region', code: null, method: 'POST', authority: 'crm.eu.example.com', path: `/items/${n}`,
     });
     // Printed only once the append resolved: in sync mode, a promise that this record is on disk.

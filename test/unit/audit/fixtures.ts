@@ -10,7 +10,7 @@ import { GENESIS_HASH, type ApprovalEntry, type DecisionEntry, type PayloadEntry
 import type { OpenFile } from '../../../src/audit/trail-file.js';
 
 export const decision = (request_id: string, over: Partial<DecisionEntry> = {}): DecisionEntry => ({
-  kind: 'decision', request_id, subject: 'alice', issuer: 'https://iss', origin_region: 'eu-west-1', target: 'crm-eu',
+  kind: 'decision', request_id, subject: 'alice', issuer: 'https://iss', identity_source: 'token', origin_region: 'eu-west-1', target: 'crm-eu',
   target_region: 'eu-west-1', decision: 'allow', rule: 'same-region', code: null, method: 'GET', authority: 'crm.eu.example.com', path: '/',
   ...over,
 });

@@ -7,7 +7,7 @@ import { GENESIS_HASH, type AuditEntry } from '../../../src/audit/record.js';
 import { AuditWriter } from '../../../src/audit/writer.js';
 
 const entry = (request_id: string): AuditEntry => ({
-  kind: 'decision', request_id, subject: 'alice', issuer: 'https://iss', origin_region: 'eu-west-1', target: 't',
+  kind: 'decision', request_id, subject: 'alice', issuer: 'https://iss', identity_source: 'token', origin_region: 'eu-west-1', target: 't',
   target_region: 'eu-west-1', decision: 'allow', rule: 'same-region', code: null, method: 'GET', authority: 'a', path: '/',
 });
 
