@@ -38,5 +38,5 @@ export async function serve(configPath: string, options: ServeOptions = {}): Pro
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGUSR2', () => logger.info({ level: toggleDebug(logger, config.log.level) }, 'log level changed'));
+  process.on('SIGUSR2', () => logger.info({ log_level: toggleDebug(logger, config.log.level) }, 'log level changed'));
 }

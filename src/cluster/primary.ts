@@ -135,7 +135,7 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGUSR2', () => {
-    logger.info({ level: toggleDebug(logger, config.log.level) }, 'log level changed; telling the workers');
+    logger.info({ log_level: toggleDebug(logger, config.log.level) }, 'log level changed; telling the workers');
     for (const s of slots) s.worker?.process.kill('SIGUSR2');
   });
 

@@ -43,7 +43,7 @@ export async function runWorker(config: Config, logger: Logger, listen: string |
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Ctrl-C reaches the whole process group; the primary drains the workers itself.
   process.on('SIGINT', () => undefined);
-  process.on('SIGUSR2', () => log.info({ level: toggleDebug(log, config.log.level) }, 'log level changed'));
+  process.on('SIGUSR2', () => log.info({ log_level: toggleDebug(log, config.log.level) }, 'log level changed'));
   // The primary went away without telling us: stop rather than serve unsupervised.
   process.on('disconnect', () => stop('primary gone'));
 }

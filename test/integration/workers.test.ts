@@ -138,6 +138,12 @@ describe('serve --workers 2', () => {
     expect(await (await fetch(`${primary.admin}/metrics`)).text()).toMatch(/^residency_gate_worker_restarts_total 1$/m);
   }, 60_000);
 
+  it('SIGUSR2 to the primary toggles debug logging in the primary and every worker', async () => {
+    primary.child.kill('SIGUSR2');
+    const changed = () => primary.output().split('\n').filter((l) => l.includes('"log_level":"debug"') && l.includes('"msg":"log level changed')).map((l) => /"worker":(\d)/.exec(l)?.[1] ?? 'primary');
+    await expect.poll(() => changed().sort(), { timeout: 10_000 }).toEqual(['1', '2', 'primary']);
+  });
+
   it('SIGTERM to the primary drains every worker and exits 0', async () => {
     const pids = (await ready()).body.workers.map((w) => w.pid!);
     expect(pids.every(alive)).toBe(true);
