@@ -29,8 +29,19 @@ export interface CompiledProfile {
   readonly minLength: number;
   readonly fieldNames: ReadonlySet<string>;
   readonly paths: readonly FieldPath[];
+  /** By length: 1 where a field name or a path's key segment has that many characters. */
+  readonly keyLengths: Uint8Array;
+  /** Stands for a key no field name or path segment can equal: none of them has its length. */
+  readonly otherKey: string;
+  /** The paths whose last segment is '.*' (the only ones an object value can match whatever its key). */
+  readonly anyKeyPaths: readonly FieldPath[];
+  /** The paths whose last segment is an array index or '[*]' (the only ones an array element can match). */
+  readonly indexPaths: readonly FieldPath[];
   readonly hashKey: Buffer | undefined;
 }
+
+/** Names longer than this are not told apart by length (keys that long are not kept anyway). */
+const MAX_NAME_LENGTH = 1024;
 
 const compiled = new WeakMap<MaskingProfile, CompiledProfile>();
 
@@ -60,13 +71,24 @@ export function compileProfile(profile: MaskingProfile): CompiledProfile {
   const known = compiled.get(profile);
   if (known !== undefined) return known;
   const rules = profile.rules.map((r) => compileRule(profile, r.detector, r.action));
+  const fieldNames = new Set(profile.fieldNames.map((n) => n.toLowerCase()));
+  const paths = profile.fieldPaths.map((p) => parsePath(p));
+  const names = [...fieldNames, ...paths.flatMap((p) => p.segments.flatMap((s) => (s.kind === 'key' ? [s.name] : [])))];
+  const keyLengths = new Uint8Array(MAX_NAME_LENGTH + 1);
+  for (const name of names) if (name.length <= MAX_NAME_LENGTH) keyLengths[name.length] = 1;
+  let otherKey = '\u0000';
+  while (names.includes(otherKey)) otherKey += '\u0000';
   const result: CompiledProfile = {
     name: profile.name,
     rules,
     maxLength: rules.reduce((max, r) => Math.max(max, r.detector.maxLength), 0),
     minLength: rules.length === 0 ? 0 : Math.min(...rules.map((r) => r.minLength)),
-    fieldNames: new Set(profile.fieldNames.map((n) => n.toLowerCase())),
-    paths: profile.fieldPaths.map((p) => parsePath(p)),
+    fieldNames,
+    paths,
+    keyLengths,
+    otherKey,
+    anyKeyPaths: paths.filter((p) => p.segments.at(-1)?.kind === 'any-key'),
+    indexPaths: paths.filter((p) => p.segments.at(-1)?.kind === 'index' || p.segments.at(-1)?.kind === 'any-index'),
     hashKey: profile.hashKey,
   };
   compiled.set(profile, result);

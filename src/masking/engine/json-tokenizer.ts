@@ -17,7 +17,7 @@ import { JsonOutput } from './json-output.js';
 import { JsonStringReader, STRING_RUN, type StringSink } from './json-string-reader.js';
 import { JsonStringValue } from './json-string.js';
 import { maskValue } from './matches.js';
-import { pathMatches } from './paths.js';
+import { pathMatches, type FieldPath } from './paths.js';
 import { ValueFilter } from './value-filter.js';
 
 export interface JsonLimits {
@@ -102,6 +102,8 @@ interface Frame {
   key: string;
   keyKnown: boolean;
   index: number;
+  /** Object frames: whether the value under the current key is replaced whole (decided when the key is read). */
+  redact: boolean;
 }
 
 export class JsonMaskingTokenizer {
@@ -126,6 +128,8 @@ export class JsonMaskingTokenizer {
   private readonly filter: ValueFilter;
   /** Characters consumed before this chunk, for error offsets. */
   private offset = 0;
+  /** The next 'İ' in this chunk at or after the last position looked from (Infinity: none; -1: not looked up). */
+  private dottedI = -1;
 
   constructor(
     private readonly profile: CompiledProfile,
@@ -147,6 +151,7 @@ export class JsonMaskingTokenizer {
   push(text: string): string {
     this.output.begin(text);
     this.filter.begin(text);
+    this.dottedI = -1;
     // A byte order mark may precede the document; it is copied like whitespace.
     let i = this.offset === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (i < text.length) {
@@ -342,13 +347,14 @@ export class JsonMaskingTokenizer {
     const array = c === C_LBRACKET;
     let frame = this.frames[this.depth];
     if (frame === undefined) {
-      frame = { array, key: '', keyKnown: false, index: -1 };
+      frame = { array, key: '', keyKnown: false, index: -1, redact: false };
       this.frames.push(frame);
     } else {
       frame.array = array;
       frame.key = '';
       frame.keyKnown = false;
       frame.index = -1;
+      frame.redact = false;
     }
     this.depth += 1;
     this.expect = array ? VALUE_OR_CLOSE : KEY_OR_CLOSE;
@@ -362,8 +368,10 @@ export class JsonMaskingTokenizer {
   private startKey(text: string, i: number): number {
     const j = runEnd(STRING_RUN, text, i + 1);
     if (j < text.length && text.charCodeAt(j) === QUOTE) {
+      const length = j - i - 1;
       if (this.output.suppressed) this.setKey('', 0);
-      else this.setKey(text.slice(i + 1, j), j - i - 1);
+      else if (length <= MAX_KEY_CHARS && this.profile.keyLengths[length] !== 1 && this.noDottedI(text, i + 1, j)) this.setOtherKey();
+      else this.setKey(text.slice(i + 1, j), length);
       return j + 1;
     }
     this.token = 'key';
@@ -371,11 +379,34 @@ export class JsonMaskingTokenizer {
     return i + 1;
   }
 
+  /**
+   * Whether text[from, to) has no 'İ', the one character whose lower case is longer (two code
+   * units): without it a key's lower-cased length is its length. Looked up once per occurrence.
+   */
+  private noDottedI(text: string, from: number, to: number): boolean {
+    if (this.dottedI < from) {
+      const k = text.indexOf('\u0130', from);
+      this.dottedI = k < 0 ? Infinity : k;
+    }
+    return this.dottedI >= to;
+  }
+
+  /** A key that no field name or path segment can equal: it is known, but not kept. */
+  private setOtherKey(): void {
+    const top = this.frames[this.depth - 1]!;
+    top.keyKnown = true;
+    top.key = this.profile.otherKey;
+    // Only a path ending in '.*' can still take it.
+    top.redact = this.atPath(this.profile.anyKeyPaths);
+    this.expect = COLON;
+  }
+
   /** The key just read; `length` is its full length (a long one is kept only in part, see stringPiece). */
   private setKey(key: string, length: number): void {
     const top = this.frames[this.depth - 1]!;
     top.keyKnown = length <= MAX_KEY_CHARS;
     top.key = top.keyKnown ? key.toLowerCase() : '';
+    top.redact = !this.output.suppressed && ((top.keyKnown && this.profile.fieldNames.has(top.key)) || this.atPath(this.profile.paths));
     this.key = '';
     this.expect = COLON;
   }
@@ -401,20 +432,30 @@ export class JsonMaskingTokenizer {
     return i + 1;
   }
 
-  /** A value starts at `i`: replace it whole if a field name or path says so. */
+  /**
+   * A value starts at `i`: replace it whole if a field name or path says so. Under a key that
+   * was decided with the key; an array element is checked against the paths that end in an index.
+   */
   private beginValue(i: number): void {
     const top = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
-    if (top?.array) top.index += 1;
-    if (this.output.suppressed) return;
-    if ((top !== undefined && !top.array && top.keyKnown && this.profile.fieldNames.has(top.key)) || this.atPath()) {
+    if (top === undefined || this.output.suppressed) {
+      if (top?.array) top.index += 1;
+      return;
+    }
+    let redact = top.redact;
+    if (top.array) {
+      top.index += 1;
+      redact = this.atPath(this.profile.indexPaths);
+    }
+    if (redact) {
       this.output.insert(i, REDACTED);
       this.counts.field = (this.counts.field ?? 0) + 1;
       this.output.suppressDepth = this.depth;
     }
   }
 
-  private atPath(): boolean {
-    const { paths } = this.profile;
+  /** Whether the current location (the open frames) is at one of `paths`. */
+  private atPath(paths: readonly FieldPath[]): boolean {
     for (let p = 0; p < paths.length; p++) if (pathMatches(paths[p]!, this.frames, this.depth)) return true;
     return false;
   }

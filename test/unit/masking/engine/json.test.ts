@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskJson } from '../../../../src/masking/engine/json.js';
-import { MaskingError } from '../../../../src/masking/types.js';
+import { MaskingError, type MaskingProfile } from '../../../../src/masking/types.js';
 import { profileOf } from './fixtures.js';
+import { referenceMaskJson, type Json } from './oracle.js';
 
 const profile = profileOf({ email: 'redact', card: 'partial' }, { fieldNames: ['SSN', 'password'], fieldPaths: ['$.customer.dob', '$.items[*].email', '*.token'] });
 const mask = (text: string): string => maskJson(text, profile).text;
@@ -110,5 +112,40 @@ describe('maskJson', () => {
     const long = `${'x'.repeat(50)} a@b.com caf\\u00e9 ${'y'.repeat(50)}`;
     const out = maskJson(`["${long}", "short \\u00e9"]`, profile, { maxStringChars: 64 }).text;
     expect(out).toBe(`["${'x'.repeat(50)} [EMAIL] café ${'y'.repeat(50)}", "short \\u00e9"]`);
+  });
+});
+
+describe('maskJson field names and paths', () => {
+  const KEYS = ['items', 'Items', 'list', 'a', 'b', 'x', 'id', 'İd', 'i̇d', 'ID', 'k"q', '😀'];
+  const doc: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
+    value: fc.oneof(
+      { maxDepth: 4, depthIdentifier: 'd' },
+      fc.oneof(fc.constantFrom('v', 'a@b.com', 'İ'), fc.integer(), fc.boolean(), fc.constant(null)),
+      fc.array(tie('value'), { maxLength: 4, depthIdentifier: 'd' }),
+      fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 4, depthIdentifier: 'd' }),
+    ),
+  })).value;
+  const lower = (k: string | number | undefined): string | undefined => (typeof k === 'string' ? k.toLowerCase() : undefined);
+  type Where = readonly (string | number)[];
+  // Each rule with an independent statement of what it replaces.
+  const CASES: readonly [string, Partial<Pick<MaskingProfile, 'fieldNames' | 'fieldPaths'>>, (p: Where) => boolean][] = [
+    ['a name with İ', { fieldNames: ['İd'] }, (p) => lower(p.at(-1)) === 'i̇d'],
+    ['an index', { fieldPaths: ['$.items[1]'] }, (p) => p.length === 2 && lower(p[0]) === 'items' && p[1] === 1],
+    ['any top-level key', { fieldPaths: ['$.*'] }, (p) => p.length === 1 && typeof p[0] === 'string'],
+    ['any element under a key, at any depth', { fieldPaths: ['*.list[*]'] }, (p) => p.length >= 2 && lower(p.at(-2)) === 'list' && typeof p.at(-1) === 'number'],
+    ['a wildcard in the middle', { fieldPaths: ['$.a.*.b'] }, (p) => p.length === 3 && lower(p[0]) === 'a' && typeof p[1] === 'string' && lower(p[2]) === 'b'],
+    ['any key at any depth', { fieldPaths: ['*.*'] }, (p) => typeof p.at(-1) === 'string'],
+    ['a name and a path', { fieldNames: ['x'], fieldPaths: ['*[0]'] }, (p) => lower(p.at(-1)) === 'x' || p.at(-1) === 0],
+  ];
+
+  it.each(CASES)('replaces values by %s, and only those', (_, rules, redact) => {
+    const p = profileOf({ email: 'redact' }, rules);
+    fc.assert(
+      fc.property(doc, fc.constantFrom(undefined, 1), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        expect(JSON.parse(maskJson(text, p).text)).toEqual(referenceMaskJson(value, p, redact));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
