@@ -104,7 +104,9 @@ describe('pre-filters', () => {
   it('maskRange gives what the plain patterns give, buffered and streaming', () => {
     fc.assert(
       fc.property(text, fc.nat(), fc.boolean(), (t, cut, final) => {
-        const from = t.length === 0 ? 0 : cut % (t.length + 1);
+        let from = t.length === 0 ? 0 : cut % (t.length + 1);
+        // maskRange never starts inside a surrogate pair (it starts after whole code points).
+        if (/[\uDC00-\uDFFF]/.test(t[from] ?? '') && /[\uD800-\uDBFF]/.test(t[from - 1] ?? '')) from -= 1;
         expect(range(whole, t, from, true)).toEqual(range(plain(whole), t, from, true));
         expect(range(short, t, from, final)).toEqual(range(plain(short), t, from, final));
         for (const p of singles) expect(range(p, t, from, final)).toEqual(range(plain(p), t, from, final));
