@@ -33,12 +33,13 @@ export const decisionRecordSchema = z.strictObject({
   origin_region: nullableString,
   target: nullableString,
   target_region: nullableString,
-  decision: z.enum(['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval']),
+  decision: z.enum(['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval', 'approved']),
   rule: nullableString,
   code: nullableString,
   method: z.string(),
   authority: z.string(),
   path: z.string(),
+  ticket: z.string().min(1).optional(),
 });
 
 export const payloadRecordSchema = z.strictObject({
@@ -63,7 +64,16 @@ export const approvalRecordSchema = z.strictObject({
   ticket: z.string().min(1),
   event: z.enum(['requested', 'approved', 'denied', 'expired', 'revoked']),
   actor: nullableString,
+  actor_issuer: nullableString,
   request_id: nullableString,
+  subject: z.string(),
+  issuer: z.string(),
+  origin_region: z.string(),
+  target: z.string(),
+  target_region: z.string(),
+  comment: nullableString,
+  grant_expires_at: rfc3339.nullable(),
+  grant_uses: z.number().int().positive().nullable(),
 });
 
 export const checkpointRecordSchema = z.strictObject({

@@ -14,13 +14,15 @@ export interface DecisionEntry {
   readonly origin_region: string | null;
   readonly target: string | null;
   readonly target_region: string | null;
-  /** What happened: `would-deny` passed only because of dry run; `approval` waits for a reviewer. */
-  readonly decision: 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval';
+  /** What happened: `would-deny` passed only because of dry run; `approval` waits for a reviewer; `approved` passed under a reviewer's grant. */
+  readonly decision: 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval' | 'approved';
   readonly rule: string | null;
   readonly code: string | null;
   readonly method: string;
   readonly authority: string;
   readonly path: string;
+  /** The approval ticket: the one a held request opened or joined, or the one whose grant let it pass. Absent when no ticket was involved (and in records written before approvals existed). */
+  readonly ticket?: string;
 }
 
 /** What one direction of a stream carried: hashes and sizes of the bytes seen and of the bytes passed on. */
@@ -54,13 +56,27 @@ export interface PayloadEntry {
 
 export type ApprovalEvent = 'requested' | 'approved' | 'denied' | 'expired' | 'revoked';
 
-/** A placeholder for the approvals feature: the shape is fixed now so verify and export know it. */
+/** One step of an approval ticket (docs/approvals.md): opened by a held request, decided by a reviewer, revoked, or run out. */
 export interface ApprovalEntry {
   readonly kind: 'approval';
   readonly ticket: string;
   readonly event: ApprovalEvent;
+  /** Who acted: the requester (requested), the reviewer (approved, denied, revoked); null for the clock (expired). */
   readonly actor: string | null;
+  readonly actor_issuer: string | null;
+  /** requested: the request that opened the ticket; null otherwise. */
   readonly request_id: string | null;
+  /** The requester. */
+  readonly subject: string;
+  readonly issuer: string;
+  readonly origin_region: string;
+  readonly target: string;
+  readonly target_region: string;
+  /** The reviewer's comment (approved, denied, revoked); the client's reason (requested). */
+  readonly comment: string | null;
+  /** approved: when the grant ends, and how many requests it lets through (null: any number). */
+  readonly grant_expires_at: string | null;
+  readonly grant_uses: number | null;
 }
 
 /**

@@ -11,7 +11,7 @@ const COLUMNS = [
   'code', 'method', 'authority', 'path', 'outcome', 'profile',
   'request_bytes_received', 'request_bytes_delivered', 'request_sha256_received', 'request_sha256_delivered',
   'response_bytes_received', 'response_bytes_delivered', 'response_sha256_received', 'response_sha256_delivered',
-  'masked_request', 'masked_response', 'ticket', 'event', 'actor',
+  'masked_request', 'masked_response', 'ticket', 'event', 'actor', 'actor_issuer', 'comment', 'grant_expires_at', 'grant_uses',
 ] as const;
 
 export async function auditExport(argv: string[], io: CliIo): Promise<number> {

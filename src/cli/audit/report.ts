@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { readRecords, type ReadStats } from '../../audit/query.js';
 import { formatCount, parseTime, trailFiles, write, type CliIo } from './io.js';
 
-type Decision = 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval';
-const DECISIONS: readonly Decision[] = ['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval'];
+type Decision = 'allow' | 'allow-masked' | 'reroute' | 'would-deny' | 'deny' | 'approval' | 'approved';
+const DECISIONS: readonly Decision[] = ['allow', 'allow-masked', 'reroute', 'would-deny', 'deny', 'approval', 'approved'];
 // Always shown, so an empty report still says what it counts; the others only when they occur.
 const ALWAYS: ReadonlySet<Decision> = new Set(['allow', 'deny']);
 

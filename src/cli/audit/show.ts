@@ -23,7 +23,7 @@ function describe(record: AuditRecord): string[] {
   switch (record.kind) {
     case 'decision':
       return [
-        `${head}  ${record.decision.toUpperCase()}${record.code ? ` ${record.code}` : ''}${record.rule ? ` (rule ${record.rule})` : ''}`,
+        `${head}  ${record.decision.toUpperCase()}${record.code ? ` ${record.code}` : ''}${record.rule ? ` (rule ${record.rule})` : ''}${record.ticket ? ` ticket ${record.ticket}` : ''}`,
         `      caller   ${record.subject ?? '(no verified identity)'}${record.issuer ? ` from ${record.issuer}` : ''}, region ${record.origin_region ?? '-'}`,
         `      target   ${record.target ?? '(unknown)'} in ${record.target_region ?? '-'}: ${record.method} ${record.authority}${record.path}`,
       ];
@@ -34,7 +34,10 @@ function describe(record: AuditRecord): string[] {
         `      response ${digest(record.response, record.masked.response)}`,
       ];
     case 'approval':
-      return [`${head}  ticket ${record.ticket} ${record.event}${record.actor ? ` by ${record.actor}` : ''}`];
+      return [
+        `${head}  ticket ${record.ticket} ${record.event}${record.actor ? ` by ${record.actor}` : ''}${record.grant_expires_at ? ` until ${record.grant_expires_at}${record.grant_uses === null ? '' : `, ${record.grant_uses} use(s)`}` : ''}`,
+        `      for      ${record.subject} from ${record.issuer}, ${record.origin_region} → ${record.target} in ${record.target_region}${record.comment ? `: ${JSON.stringify(record.comment)}` : ''}`,
+      ];
     case 'checkpoint':
       return [];
   }

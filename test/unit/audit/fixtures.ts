@@ -22,7 +22,11 @@ export const payload = (request_id: string): PayloadEntry => ({
   upstream: { address: '10.1.2.3:443', cluster: 'crm_eu', region: 'eu-west-1' },
 });
 
-export const approval = (ticket: string): ApprovalEntry => ({ kind: 'approval', ticket, event: 'requested', actor: 'alice', request_id: 'r-1' });
+export const approval = (ticket: string): ApprovalEntry => ({
+  kind: 'approval', ticket, event: 'requested', actor: 'alice', actor_issuer: 'https://issuer.example', request_id: 'r-1',
+  subject: 'alice', issuer: 'https://issuer.example', origin_region: 'eu-west-1', target: 'analytics-us', target_region: 'us-east-1',
+  comment: 'quarterly report', grant_expires_at: null, grant_uses: null,
+});
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'rg-audit-'));

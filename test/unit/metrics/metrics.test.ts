@@ -76,7 +76,10 @@ describe('Metrics', () => {
     const file = join(dir, 'audit.jsonl');
     const writer = await AuditWriter.open({ file }, { openFile: instrumentedOpenFile(m, file, openFileDefault) });
     watchAuditWriter(m, writer);
-    await writer.append({ kind: 'approval', ticket: 't', event: 'requested', actor: 'a', request_id: 'r' });
+    await writer.append({
+      kind: 'approval', ticket: 't', event: 'requested', actor: 'a', actor_issuer: 'i', request_id: 'r', subject: 'a', issuer: 'i',
+      origin_region: 'eu-west-1', target: 't', target_region: 'us-east-1', comment: null, grant_expires_at: null, grant_uses: null,
+    });
     await writer.close();
     const writes = (await m.registry.getSingleMetric('residency_gate_audit_write_duration_seconds')!.get()).values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value;
     const syncs = (await m.registry.getSingleMetric('residency_gate_audit_fsync_duration_seconds')!.get()).values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value;
