@@ -34,7 +34,7 @@ export function couldBeLiteral(prefix: string): boolean {
  * A detector may match a number (a card or phone written as a JSON number): then the number is
  * written as a string holding the masked text. Returns null when nothing matched.
  */
-export function maskNumber(profile: CompiledProfile, text: string, counts: MaskCounts): string | null {
-  const masked = maskValue(profile, text, counts);
+export function maskNumber(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
+  const masked = maskValue(profile, text, counts, candidates);
   return masked === null ? null : JSON.stringify(masked);
 }

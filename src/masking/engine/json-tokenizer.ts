@@ -287,7 +287,7 @@ export class JsonMaskingTokenizer {
   /** A valid number text[i, j) read whole from this chunk, held from `i`. */
   private endNumber(text: string, i: number, j: number): void {
     if (!this.output.suppressed && this.filter.mayMatch(i, j)) {
-      const masked = maskNumber(this.profile, text.slice(i, j), this.counts);
+      const masked = maskNumber(this.profile, text.slice(i, j), this.counts, this.filter.candidates);
       if (masked !== null) this.output.replaceHeld(masked, j);
     }
     this.output.tokenStart = -1;
@@ -420,7 +420,7 @@ export class JsonMaskingTokenizer {
     const j = runEnd(STRING_RUN, text, i + 1);
     if (j < text.length && text.charCodeAt(j) === QUOTE && j - i - 1 <= this.maxStringChars) {
       if (!this.output.suppressed && this.filter.mayMatch(i + 1, j)) {
-        const masked = maskValue(this.profile, text.slice(i + 1, j), this.counts);
+        const masked = maskValue(this.profile, text.slice(i + 1, j), this.counts, this.filter.candidates);
         if (masked !== null) this.output.replaceHeld(JSON.stringify(masked), j + 1);
       }
       this.output.tokenStart = -1;

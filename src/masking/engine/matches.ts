@@ -130,10 +130,19 @@ function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from:
  * end), pushing the text between them and the replacements onto `parts`; returns where the
  * scan stopped: `from`, or the end of the last match.
  */
-function replaceMatches(profile: CompiledProfile, text: string, from: number, horizon: number, counts: MaskCounts, parts: string[]): number {
+function replaceMatches(
+  profile: CompiledProfile,
+  text: string,
+  from: number,
+  horizon: number,
+  counts: MaskCounts,
+  parts: string[],
+  candidates?: Uint8Array,
+): number {
   const { rules } = profile;
   // undefined: not searched yet; null: none before the horizon (valid for any later scan position).
   const next: (Match | null | undefined)[] = new Array<Match | null | undefined>(rules.length);
+  if (candidates !== undefined) for (let i = 0; i < rules.length; i++) if (candidates[i] === 0) next[i] = null;
   let p = from;
   for (;;) {
     let best: Match | null = null;
@@ -181,12 +190,13 @@ export function maskRange(profile: CompiledProfile, text: string, from: number, 
 /**
  * A whole value (a JSON string's content, a number): its masked form, or null when nothing in
  * it matched. The same as maskRange(profile, text, 0, true, counts), minus the allocations for
- * the common case of nothing to mask.
+ * the common case of nothing to mask. `candidates` (by rule, 0 or 1) may rule out rules known to
+ * have no match in the value.
  */
-export function maskValue(profile: CompiledProfile, text: string, counts: MaskCounts): string | null {
+export function maskValue(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
   if (text.length < profile.minLength || profile.rules.length === 0) return null;
   const parts: string[] = [];
-  const p = replaceMatches(profile, text, 0, text.length, counts, parts);
+  const p = replaceMatches(profile, text, 0, text.length, counts, parts, candidates);
   if (parts.length === 0) return null;
   if (p < text.length) parts.push(text.slice(p));
   return parts.join('');

@@ -14,14 +14,23 @@ export class ValueFilter {
   /** The smallest of `next`, and the smallest occurrence end; every `next` is valid for queries at or before `floor`. */
   private floor = -1;
   private floorEnd = -1;
+  /** Per filter: the shortest match of its rule. */
+  private readonly minLengths: readonly number[];
   /** False when some rule has no filter: then nothing can be ruled out. */
   readonly active: boolean;
+  /**
+   * After mayMatch returned true: 1 for each rule that may match in the range, 0 for the others
+   * (by rule index, for maskValue).
+   */
+  readonly candidates: Uint8Array;
 
   constructor(profile: CompiledProfile) {
     const filters = profile.rules.map((r) => r.filter);
     this.active = filters.length > 0 && filters.every((f) => f !== undefined);
     this.filters = this.active ? (filters as Filter[]) : [];
+    this.minLengths = profile.rules.map((r) => r.minLength);
     this.next = this.filters.map(() => -1);
+    this.candidates = new Uint8Array(profile.rules.length).fill(1);
   }
 
   /** A new chunk; positions are offsets in it. */
@@ -37,11 +46,12 @@ export class ValueFilter {
    * certainly holds none. Within a chunk, `from` must not decrease from one call to the next.
    */
   mayMatch(from: number, to: number): boolean {
-    if (!this.active) return true;
+    if (!this.active) return true; // candidates stay all 1
     if (from <= this.floor && to < this.floorEnd) return false;
     let floor = Infinity;
     let floorEnd = Infinity;
     let may = false;
+    const { candidates } = this;
     for (let r = 0; r < this.filters.length; r++) {
       const filter = this.filters[r]!;
       let k = this.next[r]!;
@@ -49,7 +59,9 @@ export class ValueFilter {
         k = find(filter, this.text, from);
         this.next[r] = k;
       }
-      if (k + filter.minUnits <= to) may = true;
+      const candidate = k + filter.minUnits <= to && to - from >= this.minLengths[r]! ? 1 : 0;
+      candidates[r] = candidate;
+      if (candidate === 1) may = true;
       if (k < floor) floor = k;
       if (k + filter.minUnits < floorEnd) floorEnd = k + filter.minUnits;
     }
