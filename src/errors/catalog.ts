@@ -50,6 +50,7 @@ export const ERROR_CATALOG = {
   MASKING_PROFILE_UNKNOWN: { http: 500, grpc: GRPC_INTERNAL, message: 'The residency decision names a masking profile that is not configured.' },
   JWKS_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The token issuer keys cannot be fetched right now.' },
   AUDIT_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The audit trail cannot be written; the request is refused.' },
+  APPROVALS_UNAVAILABLE: { http: 503, grpc: GRPC_UNAVAILABLE, message: 'The request needs an approval, and approvals cannot be checked right now; it is refused.' },
   INTERNAL: { http: 500, grpc: GRPC_INTERNAL, message: 'The residency decision could not be made.' },
 } as const satisfies Record<string, CatalogEntry>;
 
