@@ -10,7 +10,7 @@
 //
 // See docs/benchmarks.md for what each scenario means and how the ratios are computed.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +43,22 @@ const { values: opts } = parseArgs({
     suites: { type: 'string', default: SUITES.join(',') },
     'audit-durability': { type: 'string', default: 'sync' },
     out: { type: 'string' },
+    report: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (opts.help) {
   console.log(`npm run bench -- [--quick] [--suites ${SUITES.join(',')}] [--duration S] [--rates 500,1000] [--connections 1,16]
-                   [--soak-seconds S] [--soak-rps R] [--audit-durability sync|batch|async] [--out FILE]`);
+                   [--soak-seconds S] [--soak-rps R] [--audit-durability sync|batch|async] [--out FILE]
+npm run bench -- --report bench/results/FILE.json     (prints the report of a saved run again)`);
+  process.exit(0);
+}
+
+if (opts.report) {
+  // NaN was stored as null; give it back so that missing numbers stay missing.
+  const saved = JSON.parse(readFileSync(opts.report, 'utf8'), (_k, v: unknown) => (v === null ? NaN : v)) as BenchResults;
+  console.log(report(saved));
   process.exit(0);
 }
 
