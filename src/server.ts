@@ -11,10 +11,9 @@ import { AuditWriter } from './audit/writer.js';
 import { openFileDefault } from './audit/trail-file.js';
 import { createCheckHandlers } from './authz/check-service.js';
 import { createExtProcHandlers } from './extproc/service.js';
-import { networkMap } from './policy/networks.js';
 import { payloadReporter } from './extproc/payload-audit.js';
-import { DETECTORS } from './masking/detectors/index.js';
-import { maskingProfiles } from './masking/profile.js';
+import { derive } from './config/checked.js';
+import { LiveSettings, type ReloadStatus } from './config/live.js';
 import type { Config } from './config/schema.js';
 import { envoyGrpc, envoyPackageDefinition } from './envoy/protos.js';
 import { normaliseForReflection } from './envoy/reflection-descriptors.js';
@@ -38,6 +37,8 @@ export interface RunningServer {
   readonly admin: RunningAdminServer | undefined;
   /** For the config reload: false while no valid config is loaded (health NOT_SERVING, /readyz 503). */
   setConfigValid(valid: boolean): void;
+  /** Re-reads the config file; applies it whole if it is valid, else keeps the running one. */
+  reload(file: string): Promise<ReloadStatus>;
   /** Stops taking calls, lets those under way finish (up to the grace period), flushes the audit file. */
   shutdown(): Promise<void>;
 }
@@ -54,6 +55,8 @@ export interface ServerOptions {
   readonly metrics?: Metrics;
   /** The "serving" log line's message (cluster workers log "worker serving"). */
   readonly logMessage?: string;
+  /** Applied to every reloaded config as to the one given (cluster workers: their own audit file). */
+  readonly adjustConfig?: (config: Config) => Config;
 }
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -79,8 +82,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       else logger.error({ err: error, file: audit.file }, 'audit trail cannot be written; denying every request');
       readiness.set('audit_unwritable', !writable);
     });
-    const verifier = await createTokenVerifier(config.identity, config.policy.regions, { onJwksRefresh: jwksObserver(metrics), ...options.verifier });
-    cleanup.push(() => verifier.close());
+    const makeVerifier = (c: Config) => createTokenVerifier(c.identity, c.policy.regions, { onJwksRefresh: jwksObserver(metrics), ...options.verifier });
+    const live = new LiveSettings({ ...derive(config), verifier: await makeVerifier(config) }, makeVerifier, options.adjustConfig);
+    cleanup.push(() => live.close());
 
     const tls = config.server.tls;
     const certs = tls === undefined ? undefined : await CertificateWatcher.load('grpc', tls, { logger, onReload: (ok) => metrics.tlsReloads.inc({ listener: 'grpc', result: ok ? 'success' : 'failure' }) });
@@ -91,13 +95,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       interceptors.push(clientNameInterceptor(tls.allowed_client_sans, logger, (reason) => metrics.tlsClientRejections.inc({ reason })));
     }
 
-    const profiles = maskingProfiles(config.masking, DETECTORS);
     const server = new Server({ interceptors });
     const envoy = envoyGrpc().envoy.service;
-    server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ config, verifier, audit, logger, observe: decisionObserver(metrics) }));
+    server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ settings: () => live.current, audit, logger, observe: decisionObserver(metrics) }));
     server.addService(
       envoy.ext_proc.v3.ExternalProcessor.service,
-      createExtProcHandlers({ profiles, networks: networkMap(config.policy.networks), report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
+      createExtProcHandlers({ settings: () => live.current, report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
     );
     health.addToServer(server);
     new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
@@ -120,7 +123,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         logger,
         handlers: {
           metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.text() }),
-          ready: () => readiness.state,
+          ready: () => ({ ...readiness.state, ...(live.lastReload ? { config_reload: live.lastReload } : {}) }),
         },
         ...(adminCerts ? { tls: { watcher: adminCerts, mutual: adminTls?.client_ca_file !== undefined } } : {}),
       });
@@ -138,6 +141,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       readiness,
       admin,
       setConfigValid: (valid: boolean) => readiness.set('no_valid_config', !valid),
+      async reload(file: string) {
+        const status = await live.reload(file);
+        metrics.configReloads.inc({ result: status.ok ? 'success' : 'failure' });
+        if (status.ok) logger.info({ file }, 'config reloaded');
+        else logger.error({ file, problems: status.problems }, 'config reload failed; the running config is kept');
+        return status;
+      },
       shutdown() {
         stopping ??= (async () => {
           readiness.set('draining', true);
@@ -151,7 +161,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
               resolve();
             });
           });
-          verifier.close();
+          live.close();
           certs?.close();
           await admin?.close();
           await audit.close();

@@ -12,6 +12,8 @@ export interface ReadyReport {
   readonly reasons: readonly string[];
   /** With several workers: each one's state. */
   readonly workers?: readonly unknown[];
+  /** The last config reload, when there was one; a failed one keeps the running config (still ready). */
+  readonly config_reload?: { readonly ok: boolean; readonly at: string; readonly problems: readonly unknown[] };
 }
 
 export interface AdminHandlers {

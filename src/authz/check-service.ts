@@ -21,9 +21,15 @@ import { auditedDecision, passes, type CheckOutcome } from './outcome.js';
 
 export type { CheckOutcome } from './outcome.js';
 
-export interface CheckDependencies {
+/** The config a request is decided with and the verifier built from it (one snapshot per request). */
+export interface DecisionSettings {
   readonly config: Config;
   readonly verifier: TokenVerifier;
+}
+
+export interface CheckDependencies {
+  /** Read once per Check, so a reload never gives one request half of a policy. */
+  readonly settings: () => DecisionSettings;
   readonly audit: AuditWriter;
   readonly logger: Logger;
   /** Metrics: each decision and its latency in ms (src/metrics). */
@@ -67,8 +73,9 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
   let target: ResolvedTarget | undefined;
   try {
     facts = factsFromCheckRequest(request);
-    const { policy } = deps.config;
-    identity = await resolveIdentity(deps.config, deps.verifier, facts);
+    const { config, verifier } = deps.settings();
+    const { policy } = config;
+    identity = await resolveIdentity(config, verifier, facts);
     target = resolveTarget(policy, facts.hints);
     const decision = decide(policy, identity.region, target);
     return { facts, identity, target, decision, code: decision.code };

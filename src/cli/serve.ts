@@ -8,6 +8,7 @@ import { runWorker } from '../cluster/worker.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, toggleDebug } from '../logging/logger.js';
 import { startServer } from '../server.js';
+import { watchConfig } from './watch-config.js';
 
 export interface ServeOptions {
   readonly listen?: string;
@@ -18,7 +19,7 @@ export interface ServeOptions {
 export async function serve(configPath: string, options: ServeOptions = {}): Promise<void> {
   const config = await loadConfig(configPath);
   const logger = createLogger(config.log.level, undefined, { redactHeaders: [config.identity.token_header], pretty: config.log.pretty });
-  if (cluster.isWorker) return runWorker(config, logger, options.listen);
+  if (cluster.isWorker) return runWorker(config, logger, options.listen, configPath);
   const workers = options.workers ?? availableParallelism();
   if (workers > 1) return runPrimary({ config, logger, workers, listen: options.listen });
 
@@ -38,5 +39,6 @@ export async function serve(configPath: string, options: ServeOptions = {}): Pro
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  watchConfig(configPath, logger, () => void server.reload(configPath));
   process.on('SIGUSR2', () => logger.info({ log_level: toggleDebug(logger, config.log.level) }, 'log level changed'));
 }

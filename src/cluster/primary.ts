@@ -138,6 +138,12 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
     logger.info({ log_level: toggleDebug(logger, config.log.level) }, 'log level changed; telling the workers');
     for (const s of slots) s.worker?.process.kill('SIGUSR2');
   });
+  // Each worker reloads its own settings (and watches the file itself); a SIGHUP sent to the
+  // primary alone reaches them this way.
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: telling the workers to reload the config');
+    for (const s of slots) s.worker?.process.kill('SIGHUP');
+  });
 
   if (config.admin.enabled) {
     const tls = config.admin.tls;

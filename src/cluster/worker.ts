@@ -5,13 +5,15 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { toggleDebug, type Logger } from '../logging/logger.js';
 import { startServer } from '../server.js';
+import { watchConfig } from '../cli/watch-config.js';
 import { WORKER_INDEX_ENV, workerAuditFile, type WorkerMessage } from './protocol.js';
 
-export async function runWorker(config: Config, logger: Logger, listen: string | undefined): Promise<void> {
+export async function runWorker(config: Config, logger: Logger, listen: string | undefined, configPath: string): Promise<void> {
   const index = Number(process.env[WORKER_INDEX_ENV]);
   if (!Number.isInteger(index) || index < 1) throw new Error(`worker started without ${WORKER_INDEX_ENV}`);
   const log = logger.child({ worker: index });
-  const own: Config = { ...config, audit: { ...config.audit, file: workerAuditFile(config.audit.file, index) } };
+  const ownAudit = (c: Config): Config => ({ ...c, audit: { ...c.audit, file: workerAuditFile(c.audit.file, index) } });
+  const own = ownAudit(config);
   const send = (message: WorkerMessage): void => {
     if (process.connected) process.send?.(message);
   };
@@ -20,7 +22,8 @@ export async function runWorker(config: Config, logger: Logger, listen: string |
   // or a scrape during start-up would wait for its timeout.
   AggregatorRegistry.setRegistries([]);
   new AggregatorRegistry();
-  const server = await startServer(own, log, { listen, admin: false, logMessage: 'worker serving' });
+  const server = await startServer(own, log, { listen, admin: false, logMessage: 'worker serving', adjustConfig: ownAudit });
+  watchConfig(configPath, log, () => void server.reload(configPath));
   AggregatorRegistry.setRegistries([server.metrics.registry]);
   server.readiness.onChange((s) => send({ rg: 'readiness', index, ready: s.ready, reasons: s.reasons }));
   send({ rg: 'serving', index, address: server.address, auditFile: own.audit.file });

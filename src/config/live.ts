@@ -3,8 +3,8 @@
 // restart can apply, keeps the running settings and says why.
 import { isDeepStrictEqual } from 'node:util';
 import type { TokenVerifier } from '../identity/types.js';
-import { loadChecked, type CheckedConfig } from './checked.js';
-import { ConfigError, type ConfigProblem } from './load.js';
+import { derive, type CheckedConfig } from './checked.js';
+import { ConfigError, loadConfig, type ConfigProblem } from './load.js';
 import type { Config } from './schema.js';
 
 export interface Settings extends CheckedConfig {
@@ -30,6 +30,8 @@ export class LiveSettings {
   constructor(
     initial: Settings,
     private readonly makeVerifier: VerifierFactory,
+    /** Applied to each loaded config before it is compared and used (e.g. a worker's own audit file). */
+    private readonly adjust: (config: Config) => Config = (c) => c,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.settings = initial;
@@ -58,7 +60,7 @@ export class LiveSettings {
     const at = this.clock().toISOString();
     let next: CheckedConfig;
     try {
-      next = await loadChecked(file);
+      next = derive(this.adjust(await loadConfig(file)), file);
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [{ path: '(file)', message: (err as Error).message }];
       return (this.status = { ok: false, at, problems });

@@ -12,11 +12,20 @@ import { ProtocolError, StreamProcessor, type ProcessorDependencies } from './pr
 // Envoy streams body chunks without waiting for answers; stop reading past this many unanswered.
 const MAX_IN_FLIGHT = 4;
 
-// observeMessage: metrics, each message's type and the ms its answer took (src/metrics).
-export function createExtProcHandlers(deps: ProcessorDependencies & { readonly logger: Logger; readonly observeMessage?: (type: string | undefined, ms: number) => void }): ExternalProcessorHandlers {
+export interface ExtProcDependencies {
+  /** Profiles and networks, read once per stream: a reload never changes an exchange midway. */
+  readonly settings: () => Pick<ProcessorDependencies, 'profiles' | 'networks'>;
+  readonly report: ProcessorDependencies['report'];
+  readonly logger: Logger;
+  /** Metrics: each message's type and the ms its answer took (src/metrics). */
+  readonly observeMessage?: (type: string | undefined, ms: number) => void;
+}
+
+export function createExtProcHandlers(deps: ExtProcDependencies): ExternalProcessorHandlers {
   return {
     Process(call: ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>) {
-      const processor = new StreamProcessor(deps);
+      const { profiles, networks } = deps.settings();
+      const processor = new StreamProcessor({ profiles, networks, report: deps.report });
       let chain: Promise<void> = Promise.resolve();
       let inFlight = 0;
       let failed = false;

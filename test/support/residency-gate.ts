@@ -12,6 +12,8 @@ export interface RunningGate {
   readonly port: number;
   readonly address: string;
   readonly process: ChildProcess;
+  /** The config file it serves; rewrite it to test a reload. */
+  readonly configFile: string;
   logs(): string;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
@@ -56,6 +58,7 @@ export async function startResidencyGate(configYaml: string, options: GateOption
     port: Number(address.slice(address.lastIndexOf(':') + 1)),
     address,
     process: child,
+    configFile,
     logs: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
