@@ -35,9 +35,9 @@ export function fmt(value: number | undefined, digits = 2): string {
   return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 }
 
-/** A ratio a/b for the table ("2.31×"), '-' if either side is missing or b is 0. */
+/** a/b, or NaN if either is missing or b ≤ 0 (an added latency within noise of zero has no meaningful ratio). */
 export function ratio(a: number | undefined, b: number | undefined): number {
-  return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? NaN : a / b;
+  return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b <= 0 ? NaN : a / b;
 }
 
 /** Renders rows as an aligned text table; numeric-looking cells are right-aligned. */
