@@ -22,7 +22,14 @@ export async function runWorker(config: Config, logger: Logger, listen: string |
   // or a scrape during start-up would wait for its timeout.
   AggregatorRegistry.setRegistries([]);
   new AggregatorRegistry();
-  const server = await startServer(own, log, { listen, admin: false, logMessage: 'worker serving', adjustConfig: ownAudit });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(own, log, { listen, admin: false, logMessage: 'worker serving', adjustConfig: ownAudit });
+  } catch (err) {
+    // The IPC channel would keep this process alive after main() reports the error: let it go.
+    process.disconnect?.();
+    throw err;
+  }
   watchConfig(configPath, log, () => void server.reload(configPath));
   AggregatorRegistry.setRegistries([server.metrics.registry]);
   server.readiness.onChange((s) => send({ rg: 'readiness', index, ready: s.ready, reasons: s.reasons }));

@@ -68,6 +68,7 @@ describe('admin HTTP server', () => {
     expect(text).toMatch(/residency_gate_config_reloads_total\{result="failure"\} 1/);
     expect(text).toMatch(/residency_gate_ready 1/);
     expect(text).toMatch(/residency_gate_audit_queue_depth 0/);
+    expect(text).toMatch(/residency_gate_grpc_streams_open\{method="\/envoy.service.auth.v3.Authorization\/Check"\} 0/);
     expect(text).not.toContain('subject-not-a-label');
     expect(text).not.toContain('rid-not-a-label');
   });

@@ -155,3 +155,16 @@ describe('serve --workers 2', () => {
     expect((await run(['audit', 'verify', dir])).code).toBe(0);
   }, 30_000);
 });
+
+describe('serve --workers 2 when the workers cannot start', () => {
+  it('stops with exit 1 and the worker\'s one-line reason, rather than restarting it forever', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'rg-workers-bad-'));
+    const configFile = join(own, 'config.yaml');
+    const yaml = testConfigYaml(issuer, join(own, 'audit.jsonl')).replace(/^server:\n/m, `server:\n  tls: { cert_file: ${join(own, 'missing.crt')}, key_file: ${join(own, 'missing.key')} }\n`);
+    await writeFile(configFile, yaml);
+    const r = await run(['serve', '--config', configFile, '--workers', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^residency-gate: grpc TLS: ENOENT/m);
+    expect(r.stdout).toMatch(/"msg":"worker failed to start; stopping"/);
+  }, 60_000);
+});
