@@ -5,7 +5,7 @@
 // Targets print PASS or FAIL; the exit code stays 0 either way (a miss is work, not a crash).
 //
 //   npm run bench                      everything (about an hour)
-//   npm run bench -- --quick           500 and 1,000 rps, short runs, 20 s soak (about 10 minutes)
+//   npm run bench -- --quick           500 and 1,000 rps, short runs, 20 s soak (5–10 minutes)
 //   npm run bench -- --suites check,envoy --duration 20 --soak-seconds 600
 //
 // See docs/benchmarks.md for what each scenario means and how the ratios are computed.
