@@ -17,6 +17,7 @@ import { LiveSettings, type ReloadStatus } from './config/live.js';
 import type { Config } from './config/schema.js';
 import { envoyGrpc, envoyPackageDefinition } from './envoy/protos.js';
 import { normaliseForReflection } from './envoy/reflection-descriptors.js';
+import { cachedVerifier } from './identity/cached-verifier.js';
 import { createTokenVerifier, type VerifierOptions } from './identity/verifier.js';
 import type { Logger } from './logging/logger.js';
 import { decisionObserver, instrumentedOpenFile, jwksObserver, messageObserver, metricsInterceptor, payloadObserver, watchAuditWriter } from './metrics/instrument.js';
@@ -82,7 +83,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       else logger.error({ err: error, file: audit.file }, 'audit trail cannot be written; denying every request');
       readiness.set('audit_unwritable', !writable);
     });
-    const makeVerifier = (c: Config) => createTokenVerifier(c.identity, c.policy.regions, { onJwksRefresh: jwksObserver(metrics), ...options.verifier });
+    const makeVerifier = async (c: Config) => {
+      const verifier = await createTokenVerifier(c.identity, c.policy.regions, { onJwksRefresh: jwksObserver(metrics), ...options.verifier });
+      const { max_entries, max_age_seconds } = c.identity.token_cache;
+      return max_entries === 0 ? verifier : cachedVerifier(verifier, { maxEntries: max_entries, maxAgeMs: max_age_seconds * 1000 });
+    };
     const live = new LiveSettings({ ...derive(config), verifier: await makeVerifier(config) }, makeVerifier, options.adjustConfig);
     cleanup.push(() => live.close());
 

@@ -60,6 +60,13 @@ export const identityConfigSchema = z
     /** First match wins. */
     spiffe: z.array(spiffeMapping).default([]),
     jwt_authn: jwtAuthn.optional(),
+    /**
+     * Tokens that verified are remembered, by their hash, until they expire or max_age_seconds
+     * pass (the bound on how long a key removed from a JWKS keeps working). max_entries 0: off.
+     */
+    token_cache: z
+      .strictObject({ max_entries: z.number().int().nonnegative().default(10_000), max_age_seconds: z.number().int().positive().default(60) })
+      .prefault({}),
   })
   .superRefine((identity, ctx) => {
     if (identity.issuers.length === 0 && identity.spiffe.length === 0 && identity.jwt_authn?.trusted !== true) {

@@ -75,7 +75,7 @@ export function issuerConfig(jwks: IssuerConfig['jwks'], overrides: Partial<Issu
 }
 
 export function identityConfig(issuers: readonly IssuerConfig[], overrides: Partial<Config['identity']> = {}): Config['identity'] {
-  return { token_header: 'authorization', max_token_bytes: 8192, clock_tolerance_seconds: 30, issuers: [...issuers], spiffe: [], ...overrides };
+  return { token_header: 'authorization', max_token_bytes: 8192, clock_tolerance_seconds: 30, issuers: [...issuers], spiffe: [], token_cache: { max_entries: 0, max_age_seconds: 60 }, ...overrides };
 }
 
 export async function writeJwksFile(keySet: unknown): Promise<string> {
