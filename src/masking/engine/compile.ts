@@ -27,6 +27,12 @@ export interface CompiledProfile {
   readonly maxLength: number;
   /** The shortest match any rule can produce: shorter text holds none. */
   readonly minLength: number;
+  /**
+   * Whether every replacement is JSON-safe (no quote, backslash, control character or lone
+   * surrogate): true when no label has one; partial keeps whole code points of the value and
+   * hash adds only hex digits.
+   */
+  readonly jsonSafe: boolean;
   readonly fieldNames: ReadonlySet<string>;
   readonly paths: readonly FieldPath[];
   /** By length: 1 where a field name or a path's key segment has that many characters. */
@@ -83,6 +89,7 @@ export function compileProfile(profile: MaskingProfile): CompiledProfile {
     rules,
     maxLength: rules.reduce((max, r) => Math.max(max, r.detector.maxLength), 0),
     minLength: rules.length === 0 ? 0 : Math.min(...rules.map((r) => r.minLength)),
+    jsonSafe: rules.every((r) => JSON.stringify(r.detector.label) === `"${r.detector.label}"`),
     fieldNames,
     paths,
     keyLengths,

@@ -16,7 +16,7 @@ import { couldBeLiteral, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN
 import { JsonOutput } from './json-output.js';
 import { JsonStringReader, STRING_RUN, type StringSink } from './json-string-reader.js';
 import { JsonStringValue } from './json-string.js';
-import { maskValue } from './matches.js';
+import { maskPlainJsonString } from './matches.js';
 import { pathMatches, type FieldPath } from './paths.js';
 import { ValueFilter } from './value-filter.js';
 
@@ -420,8 +420,9 @@ export class JsonMaskingTokenizer {
     const j = runEnd(STRING_RUN, text, i + 1);
     if (j < text.length && text.charCodeAt(j) === QUOTE && j - i - 1 <= this.maxStringChars) {
       if (!this.output.suppressed && this.filter.mayMatch(i + 1, j)) {
-        const masked = maskValue(this.profile, text.slice(i + 1, j), this.counts, this.filter.candidates);
-        if (masked !== null) this.output.replaceHeld(JSON.stringify(masked), j + 1);
+        // The content has no escapes and no control characters, and came from valid UTF-8.
+        const masked = maskPlainJsonString(this.profile, text.slice(i + 1, j), this.counts, this.filter.candidates);
+        if (masked !== null) this.output.replaceHeld(masked, j + 1);
       }
       this.output.tokenStart = -1;
       this.endValue(j + 1);

@@ -74,7 +74,7 @@ function nextMatch(rule: CompiledRule, text: string, from: number, horizon: numb
  */
 function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from: number, horizon: number): Match | null {
   const { lo, hi } = trigger.factor;
-  const { window, literal, scan, scanLength } = trigger;
+  const { window, sticky, literal, scan, scanLength } = trigger;
   const last = text.length - rule.minLength;
   let at = from;
   while (at < horizon && at <= last) {
@@ -107,6 +107,20 @@ function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from:
     }
     // Never start inside a surrogate pair: the plain pattern steps over whole code points.
     if (rule.unicode && isLow(text.charCodeAt(s0)) && isHigh(text.charCodeAt(s0 - 1))) s0 += 1;
+    if (sticky !== undefined) {
+      // One possible start: a test and a slice, no match array.
+      sticky.lastIndex = s0;
+      if (sticky.test(text)) {
+        if (s0 >= horizon) return null;
+        const match = accept(rule, s0, text.slice(s0, sticky.lastIndex));
+        if (match !== null) return match;
+        at = stepFrom(rule, text, s0);
+      } else {
+        const next = k - lo + 1;
+        at = next > at ? next : stepFrom(rule, text, at);
+      }
+      continue;
+    }
     window.lastIndex = s0;
     const w = window.exec(text);
     if (w === null) {
@@ -199,6 +213,25 @@ export function maskValue(profile: CompiledProfile, text: string, counts: MaskCo
   const p = replaceMatches(profile, text, 0, text.length, counts, parts, candidates);
   if (parts.length === 0) return null;
   if (p < text.length) parts.push(text.slice(p));
+  return parts.join('');
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * maskValue for the content of a JSON string written without escapes (no quote, backslash or
+ * control character), returned as a JSON string literal: JSON.stringify of the masked content,
+ * built in one go when nothing in it needs escaping (the replacements are JSON-safe and there is
+ * no surrogate, which JSON.stringify would escape if it stood alone).
+ */
+export function maskPlainJsonString(profile: CompiledProfile, content: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
+  if (content.length < profile.minLength || profile.rules.length === 0) return null;
+  const parts: string[] = ['"'];
+  const p = replaceMatches(profile, content, 0, content.length, counts, parts, candidates);
+  if (parts.length === 1) return null;
+  parts.push(p < content.length ? content.slice(p) : '');
+  if (!profile.jsonSafe || SURROGATE.test(content)) return JSON.stringify(parts.slice(1).join(''));
+  parts.push('"');
   return parts.join('');
 }
 

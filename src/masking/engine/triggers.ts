@@ -49,6 +49,8 @@ export interface Trigger extends Filter {
    * in order, capturing the match in group 1 (start = index + [0].length - [1].length).
    */
   readonly window: RegExp;
+  /** When hi = lo, the one start an occurrence allows is tried with this: the pattern, sticky. */
+  readonly sticky: RegExp | undefined;
 }
 
 export interface PatternFacts {
@@ -423,6 +425,7 @@ export function analyzeForScan(pattern: RegExp): PatternFacts {
   if (factor === undefined || factor.hi - factor.lo > MAX_WINDOW || factorRate(factor.alts) > MAX_RATE) return { minLength, filter, trigger: undefined };
   const width = factor.hi - factor.lo;
   const window = new RegExp(width === 0 ? `(${pattern.source})` : `[\\s\\S]{0,${width}}?(${pattern.source})`, `${flags}y`);
-  const trigger: Trigger = { factor, ...scanOf(factor), window, matchChars: asciiTable(allChars(root), flags.includes('i')) };
+  const sticky = width === 0 ? new RegExp(pattern.source, `${flags}y`) : undefined;
+  const trigger: Trigger = { factor, ...scanOf(factor), window, sticky, matchChars: asciiTable(allChars(root), flags.includes('i')) };
   return { minLength, filter, trigger };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { maskJson } from '../../../../src/masking/engine/json.js';
 import { MaskingError, type MaskingProfile } from '../../../../src/masking/types.js';
 import { profileOf } from './fixtures.js';
-import { referenceMaskJson, type Json } from './oracle.js';
+import { referenceMaskJson, referenceMaskText, type Json } from './oracle.js';
 
 const profile = profileOf({ email: 'redact', card: 'partial' }, { fieldNames: ['SSN', 'password'], fieldPaths: ['$.customer.dob', '$.items[*].email', '*.token'] });
 const mask = (text: string): string => maskJson(text, profile).text;
@@ -146,6 +146,28 @@ describe('maskJson field names and paths', () => {
         expect(JSON.parse(maskJson(text, p).text)).toEqual(referenceMaskJson(value, p, redact));
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('maskJson on strings written without escapes', () => {
+  const unit = fc.constantFrom('a', ' ', 'é', '😀', '\ud800', '\udc00', '🔑', 'a@b.com', '4111111111111111', '🔑clé');
+  const profiles = [
+    profileOf({ email: 'redact', card: 'partial', key_tag: 'hash' }),
+    profileOf({ email: 'partial', card: 'hash', key_tag: 'partial' }),
+    (() => {
+      const p = profileOf({ email: 'redact', key_tag: 'redact' });
+      return { ...p, rules: p.rules.map((r) => ({ ...r, detector: { ...r.detector, label: '"\\\n[X]' } })) };
+    })(),
+  ];
+
+  it('writes a masked value exactly as JSON.stringify would, and an unmasked one as it was', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 8 }).map((u) => u.join('')), fc.constantFrom(...profiles), (s, p) => {
+        const masked = referenceMaskText(s, p);
+        expect(maskJson(`["${s}"]`, p).text).toBe(masked === s ? `["${s}"]` : `[${JSON.stringify(masked)}]`);
+      }),
+      { numRuns: 300 },
     );
   });
 });
