@@ -10,7 +10,8 @@
 #
 # Stages: grpc-health-probe (the HEALTHCHECK binary, built from the Go module proxy), build
 # (npm ci, Envoy types, tsc), prod-deps (production node_modules only) and the runtime image, which
-# holds node_modules, dist/src, package.json and config/, and runs as an unprivileged user.
+# holds node_modules, dist/src, package.json, config/ and protos/ (residency-gate's own gRPC
+# services, loaded at start), and runs as an unprivileged user.
 # No private key goes into the image: .dockerignore excludes config/example/*.private.jwk.json (the
 # demo issuer's and the demo audit-signing key). docker-compose.yml mounts them read-only where
 # its demo needs them.
@@ -48,6 +49,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY package.json ./
 COPY config/ ./config/
+COPY protos/ ./protos/
 COPY --from=health-probe /out/grpc-health-probe /usr/local/bin/grpc-health-probe
 # A writable place for the audit trail: config/example.yaml writes to ../var (= /app/var). Mount a
 # volume there, or wherever your config's audit.file points, to keep the trail beyond the container.

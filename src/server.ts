@@ -8,6 +8,9 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { startAdminServer, type RunningAdminServer } from './admin/server.js';
 import { Readiness, type NotReadyReason } from './admin/readiness.js';
 import { AuditWriter } from './audit/writer.js';
+import { approvalsRoutes } from './admin/approvals-routes.js';
+import { approvalsServiceDefinition, createApprovalsGrpcHandlers } from './approvals/grpc.js';
+import { createApprovalService } from './approvals/setup.js';
 import { openFileDefault } from './audit/trail-file.js';
 import { createCheckHandlers } from './authz/check-service.js';
 import { createExtProcHandlers } from './extproc/service.js';
@@ -90,6 +93,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     };
     const live = new LiveSettings({ ...derive(config), verifier: await makeVerifier(config) }, makeVerifier, options.adjustConfig);
     cleanup.push(() => live.close());
+    // Tickets and grants (docs/approvals.md): built once from the starting config's `approvals`.
+    const approvals = config.approvals === undefined ? undefined : await createApprovalService(config.approvals, { audit, logger, clockToleranceSeconds: config.identity.clock_tolerance_seconds });
+    cleanup.push(() => approvals?.close());
 
     const tls = config.server.tls;
     const certs = tls === undefined ? undefined : await CertificateWatcher.load('grpc', tls, { logger, onReload: (ok) => metrics.tlsReloads.inc({ listener: 'grpc', result: ok ? 'success' : 'failure' }) });
@@ -102,11 +108,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
     const server = new Server({ interceptors });
     const envoy = envoyGrpc().envoy.service;
-    server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ settings: () => live.current, audit, logger, observe: decisionObserver(metrics) }));
+    server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ settings: () => live.current, audit, logger, observe: decisionObserver(metrics), approvals }));
     server.addService(
       envoy.ext_proc.v3.ExternalProcessor.service,
       createExtProcHandlers({ settings: () => live.current, report: payloadReporter(audit, logger, payloadObserver(metrics)), logger, observeMessage: messageObserver(metrics) }),
     );
+    server.addService(approvalsServiceDefinition(), createApprovalsGrpcHandlers(approvals, logger));
     health.addToServer(server);
     new ReflectionService(normaliseForReflection(envoyPackageDefinition())).addToServer(server);
 
@@ -131,9 +138,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           ready: () => ({ ...readiness.state, ...(live.lastReload ? { config_reload: live.lastReload } : {}) }),
         },
         ...(adminCerts ? { tls: { watcher: adminCerts, mutual: adminTls?.client_ca_file !== undefined } } : {}),
+        ...(approvals ? { routes: approvalsRoutes(approvals, logger) } : {}),
       });
       cleanup.push(() => admin?.close());
     }
+    approvals?.setAdminUrl(admin?.url);
+    approvals?.start();
 
     readiness.set('starting', false);
     logger.info({ address: `${host}:${port}`, audit_file: audit.file, tls: tls === undefined ? 'off' : tls.client_ca_file === undefined ? 'tls' : 'mtls', admin: admin?.url }, options.logMessage ?? 'residency-gate serving');
@@ -169,6 +179,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           live.close();
           certs?.close();
           await admin?.close();
+          await approvals?.close();
           await audit.close();
           logger.info('residency-gate stopped');
         })();

@@ -27,6 +27,8 @@ export interface AdminServerOptions {
   readonly handlers: AdminHandlers;
   readonly logger: Logger;
   readonly tls?: { readonly watcher: CertificateWatcher; readonly mutual: boolean };
+  /** More endpoints on the same port (the approvals API): answers and returns true for the paths it owns. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RunningAdminServer {
@@ -41,9 +43,10 @@ function send(res: ServerResponse, code: number, body: string, contentType = 'ap
   res.end(body);
 }
 
-function handle(handlers: AdminHandlers, logger: Logger) {
+function handle(handlers: AdminHandlers, logger: Logger, routes?: AdminServerOptions['routes']) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
+    if (routes?.(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       send(res, 405, '{"error":"method not allowed"}\n');
@@ -72,8 +75,8 @@ function handle(handlers: AdminHandlers, logger: Logger) {
 }
 
 export async function startAdminServer(options: AdminServerOptions): Promise<RunningAdminServer> {
-  const { listen, handlers, logger, tls } = options;
-  const handler = handle(handlers, logger);
+  const { listen, handlers, logger, tls, routes } = options;
+  const handler = handle(handlers, logger, routes);
   let server: Server;
   let unfollow: (() => void) | undefined;
   if (tls === undefined) {

@@ -8,7 +8,11 @@ import { auditedDecision, passes, type CheckOutcome } from './outcome.js';
 /** The header Envoy's route table matches to steer a rerouted request to the in-region endpoint. */
 export const ROUTE_HEADER = 'x-residency-route';
 
+/** The header naming the approval ticket whose grant let a request pass. */
+export const TICKET_HEADER = 'x-residency-ticket';
+
 export function denyBody(outcome: CheckOutcome, code: ErrorCode): JsonObject {
+  const { approval } = outcome;
   return {
     code,
     message: ERROR_CATALOG[code].message,
@@ -16,6 +20,8 @@ export function denyBody(outcome: CheckOutcome, code: ErrorCode): JsonObject {
     target: outcome.target?.name ?? null,
     target_region: outcome.target?.region ?? null,
     request_id: outcome.facts.requestId,
+    // Held for approval: which ticket, where it stands, where to ask. Re-issue the request once approved.
+    ...(approval !== undefined && !approval.granted ? { ticket: approval.ticket, ticket_state: approval.state ?? null, approval_url: approval.reviewUrl ?? null } : {}),
   };
 }
 
@@ -34,6 +40,7 @@ export function passHeaders(outcome: CheckOutcome): Record<string, string> {
     headers[ROUTE_HEADER] = decision.rerouteTo.routeKey;
     headers['x-residency-route-region'] = decision.rerouteTo.region;
   }
+  if (outcome.approval?.granted === true) headers[TICKET_HEADER] = outcome.approval.ticket;
   return headers;
 }
 
@@ -49,6 +56,7 @@ export function residencyMetadata(outcome: CheckOutcome): JsonObject {
     target_region: outcome.target?.region ?? null,
     request_id: outcome.facts.requestId,
     reroute_region: decision?.outcome === 'reroute' ? decision.rerouteTo.region : null,
+    ticket: outcome.approval?.ticket ?? null,
     // ext_proc reads these (Envoy forwards this namespace to it): which profile masks which body.
     mask_request: passing ? (decision?.masking.request ?? null) : null,
     mask_response: passing ? (decision?.masking.response ?? null) : null,

@@ -14,6 +14,9 @@ import { decide } from '../policy/decide.js';
 import { resolveTarget } from '../policy/targets.js';
 import type { ResolvedTarget } from '../policy/types.js';
 import type { AuditWriter } from '../audit/writer.js';
+import type { ApprovalService } from '../approvals/service.js';
+import { chooseMasking } from '../policy/masking-rules.js';
+import type { Decision } from '../policy/types.js';
 import { factsFromCheckRequest, type CheckFacts } from './access-request.js';
 import { allowResponse, denyResponse, RESIDENCY_HEADER_PREFIX } from './check-response.js';
 import { denyBody, passHeaders, residencyMetadata } from './answer-content.js';
@@ -34,6 +37,8 @@ export interface CheckDependencies {
   readonly logger: Logger;
   /** Metrics: each decision and its latency in ms (src/metrics). */
   readonly observe?: (outcome: CheckOutcome, ms: number) => void;
+  /** Tickets and grants (config `approvals`); without it an `approval` rule is a plain 403 APPROVAL_REQUIRED. */
+  readonly approvals?: ApprovalService;
 }
 
 
@@ -78,6 +83,7 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
     identity = await resolveIdentity(config, verifier, facts);
     target = resolveTarget(policy, facts.hints);
     const decision = decide(policy, identity.region, target);
+    if (decision.outcome === 'approval' && deps.approvals !== undefined) return await held(deps.approvals, config, facts, identity, decision);
     return { facts, identity, target, decision, code: decision.code };
   } catch (err) {
     if (err instanceof ResidencyError) {
@@ -87,6 +93,31 @@ async function evaluate(deps: CheckDependencies, request: CheckRequest__Output):
     deps.logger.error({ err, request_id: facts.requestId }, 'check failed unexpectedly; denying');
     return { facts, identity, target, code: 'INTERNAL' };
   }
+}
+
+/** An approval rule holds the request: a live grant lets it pass (`approved`), else it gets its ticket. */
+async function held(approvals: ApprovalService, config: Config, facts: CheckFacts, identity: VerifiedIdentity, decision: Decision): Promise<CheckOutcome> {
+  const { target } = decision;
+  const admission = await approvals.admit({
+    requester: { issuer: identity.issuer, subject: identity.subject },
+    originRegion: identity.region,
+    target: target.name,
+    targetRegion: target.region,
+    rule: decision.rule,
+    method: facts.method,
+    path: facts.hints.path,
+    requestId: facts.requestId,
+    reason: facts.headers[approvals.justificationHeader],
+  });
+  if (admission.granted) {
+    // Approved data crosses like any allowed request: policy.masking still applies to its bodies.
+    const masking = chooseMasking(config.policy.masking, identity.region, target);
+    return { facts, identity, target, decision: { ...decision, masking }, approval: { ticket: admission.ticket, granted: true } };
+  }
+  return {
+    facts, identity, target, decision, code: decision.code,
+    approval: { ticket: admission.ticket.id, granted: false, state: admission.ticket.state, reviewUrl: admission.reviewUrl },
+  };
 }
 
 function answer(outcome: CheckOutcome): CheckResponse {
@@ -119,6 +150,7 @@ function auditEntry(outcome: CheckOutcome) {
     method: facts.method,
     authority: facts.hints.authority,
     path: facts.hints.path,
+    ...(outcome.approval !== undefined ? { ticket: outcome.approval.ticket } : {}),
   };
 }
 

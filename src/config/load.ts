@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { resolveTlsPaths } from '../tls/config.js';
+import { resolveApprovalsPaths } from '../approvals/config.js';
 
 export interface ConfigProblem {
   readonly path: string;
@@ -43,6 +44,7 @@ export function parseConfig(raw: unknown, baseDir: string, file = '(inline)'): C
     if (iss.jwks.file !== undefined) iss.jwks.file = abs(iss.jwks.file);
   }
   config.audit.file = abs(config.audit.file);
+  resolveApprovalsPaths(config.approvals, baseDir, config.audit.file);
   if (config.masking.hash_key_file !== undefined) config.masking.hash_key_file = abs(config.masking.hash_key_file);
   if (config.audit.signing_key_file !== undefined) config.audit.signing_key_file = abs(config.audit.signing_key_file);
   for (const tls of [config.server.tls, config.admin.tls]) resolveTlsPaths(tls, baseDir);

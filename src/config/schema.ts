@@ -2,6 +2,7 @@
 // options. Unknown keys are errors (a typo must not silently disable a rule).
 import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
+import { approvalsConfigSchema } from '../approvals/config.js';
 import { auditConfigSchema } from '../audit/config.js';
 import { identityConfigSchema, identityRegionRefs } from '../identity/config.js';
 import { logConfigSchema } from '../logging/config.js';
@@ -27,6 +28,7 @@ export const configSchema = z
     masking: maskingConfigSchema.prefault({}),
     log: logConfigSchema,
     admin: adminConfigSchema, // docs/operations.md
+    approvals: approvalsConfigSchema, // tickets, grants, reviewers (docs/approvals.md)
     /** true only for demo configs: `token mint` refuses to sign for any other (docs/operations.md). */
     demo: z.boolean().default(false),
   })

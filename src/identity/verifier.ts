@@ -116,7 +116,7 @@ async function verifyToken(token: string, ctx: VerifyContext): Promise<VerifiedI
   return { issuer: config.issuer, subject: sub, region, source: 'token', ...(exp === undefined ? {} : { expiresAt: exp }) };
 }
 
-async function verifySignedJwt(token: string, keys: IssuerKeys, options: JWTVerifyOptions): Promise<JWTPayload> {
+export async function verifySignedJwt(token: string, keys: IssuerKeys, options: JWTVerifyOptions): Promise<JWTPayload> {
   try {
     return (await jwtVerify(token, keys.getKey, options)).payload;
   } catch (err) {

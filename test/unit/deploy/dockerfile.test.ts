@@ -121,13 +121,13 @@ describe('Dockerfile stages', () => {
     expect(ops(stage('prod-deps'), 'RUN').map((r) => r.args)).toContainEqual(expect.stringMatching(/^npm ci --omit=dev --ignore-scripts/));
   });
 
-  it('runtime: production node_modules, dist/src and config only; nothing installed or compiled there', () => {
+  it('runtime: production node_modules, dist/src, config and protos only; nothing installed or compiled there', () => {
     const copies = ops(runtime, 'COPY').map((c) => c.args);
     expect(copies).toContain('--from=prod-deps /app/node_modules ./node_modules');
     expect(copies).toContain('--from=build /src/dist/src ./dist/src');
     expect(copies).toContain('package.json ./');
     expect(copies).toContain('config/ ./config/');
-    expect(copies.filter((c) => !c.startsWith('--from='))).toEqual(['package.json ./', 'config/ ./config/']);
+    expect(copies.filter((c) => !c.startsWith('--from='))).toEqual(['package.json ./', 'config/ ./config/', 'protos/ ./protos/']);
     expect(ops(runtime, 'RUN').map((r) => r.args).join('\n')).not.toMatch(/\bnpm\b|\btsc\b/);
     expect(ops(runtime, 'ENV').map((e) => e.args)).toContain('NODE_ENV=production');
   });
