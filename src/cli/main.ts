@@ -10,6 +10,7 @@ import { demoIssuer, mintToken } from './token-mint.js';
 import { validate } from './validate.js';
 import { AUDIT_HELP, runAudit } from './audit/index.js';
 import { LINT_ENVOY_HELP, runLintEnvoy } from './lint-envoy.js';
+import { APPROVALS_HELP, runApprovals } from './approvals.js';
 
 const HELP = `residency-gate: data-residency enforcement for Envoy (ext_authz and ext_proc)
 
@@ -32,7 +33,7 @@ Usage:
       config and its demo issuer key (config/example/demo-issuer.private.jwk.json), subject
       "demo-user", the issuer's audience, ttl 3600.
       Example: residency-gate token mint --region eu-west-1
-${AUDIT_HELP}${LINT_ENVOY_HELP}  residency-gate --help
+${AUDIT_HELP}${APPROVALS_HELP}${LINT_ENVOY_HELP}  residency-gate --help
 
 Without --config, serve and token mint use the example config shipped with the package.
 Errors are one line on stderr (one per config problem); exit 1, or 2 for a usage error.
@@ -41,6 +42,7 @@ Errors are one line on stderr (one per config problem); exit 1, or 2 for a usage
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'audit') return runAudit(argv.slice(1));
   if (argv[0] === 'lint-envoy') return runLintEnvoy(argv.slice(1));
+  if (argv[0] === 'approvals') return runApprovals(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
