@@ -142,7 +142,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       });
       cleanup.push(() => admin?.close());
     }
-    approvals?.setAdminUrl(admin?.url);
+    // A cluster worker has no admin server of its own: the primary's, at admin.listen, serves the approvals API.
+    approvals?.setAdminUrl(admin?.url ?? (config.admin.enabled && !config.admin.listen.endsWith(':0') ? `${config.admin.tls ? 'https' : 'http'}://${config.admin.listen}` : undefined));
     approvals?.start();
 
     readiness.set('starting', false);

@@ -5,12 +5,16 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { startAdminServer, type RunningAdminServer } from '../admin/server.js';
+import { approvalsRoutes } from '../admin/approvals-routes.js';
+import { createApprovalService } from '../approvals/setup.js';
+import type { ApprovalService } from '../approvals/service.js';
+import { AuditWriter } from '../audit/writer.js';
 import type { NotReadyReason } from '../admin/readiness.js';
 import type { Config } from '../config/schema.js';
 import { toggleDebug, type Logger } from '../logging/logger.js';
 import { METRIC_PREFIX } from '../metrics/metrics.js';
 import { CertificateWatcher } from '../tls/watcher.js';
-import { isWorkerMessage, WORKER_INDEX_ENV } from './protocol.js';
+import { isWorkerMessage, WORKER_INDEX_ENV, workerAuditFile } from './protocol.js';
 
 /** Restarts of a worker that keeps dying are spaced this far apart. */
 const RESTART_DELAY_MS = 1000;
@@ -46,6 +50,9 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
   let announced = false;
   let admin: RunningAdminServer | undefined;
   let adminCerts: CertificateWatcher | undefined;
+  // The approvals API is on the admin port, so the primary serves it, with an audit chain of its own (audit.w0.jsonl).
+  let approvals: ApprovalService | undefined;
+  let approvalsAudit: AuditWriter | undefined;
 
   const countWorkers = (): void => {
     metrics.workers.set({ state: 'ready' }, slots.filter((s) => s.worker !== undefined && s.ready).length);
@@ -127,6 +134,8 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
       clearTimeout(killer);
       adminCerts?.close();
       await admin?.close();
+      await approvals?.close();
+      await approvalsAudit?.close();
       logger.info('residency-gate stopped');
       process.exit(exitCode);
     })();
@@ -148,6 +157,10 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
   if (config.admin.enabled) {
     const tls = config.admin.tls;
     adminCerts = tls === undefined ? undefined : (await CertificateWatcher.load('admin', tls, { logger })).start();
+    if (config.approvals !== undefined) {
+      approvalsAudit = await AuditWriter.open({ ...config.audit, file: workerAuditFile(config.audit.file, 0) }, { logger });
+      approvals = await createApprovalService(config.approvals, { audit: approvalsAudit, logger, clockToleranceSeconds: config.identity.clock_tolerance_seconds });
+    }
     admin = await startAdminServer({
       listen: config.admin.listen,
       logger,
@@ -156,7 +169,10 @@ export async function runPrimary({ config, logger, workers, listen }: PrimaryOpt
         ready: readyReport,
       },
       ...(adminCerts ? { tls: { watcher: adminCerts, mutual: tls?.client_ca_file !== undefined } } : {}),
+      ...(approvals ? { routes: approvalsRoutes(approvals, logger) } : {}),
     });
+    approvals?.setAdminUrl(admin.url);
+    approvals?.start();
   }
   logger.info({ workers, listen: listen ?? config.server.listen, admin: admin?.url }, 'starting workers');
   for (const slot of slots) fork(slot);
