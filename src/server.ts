@@ -3,6 +3,7 @@
 // own. Health and readiness say NOT_SERVING while starting, draining, while the audit trail cannot
 // be written and while no valid config is loaded.
 import { Server, type ServerInterceptor } from '@grpc/grpc-js';
+import { GRPC_SERVER_OPTIONS } from './grpc-server-options.js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { startAdminServer, type RunningAdminServer } from './admin/server.js';
@@ -106,7 +107,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       interceptors.push(clientNameInterceptor(tls.allowed_client_sans, logger, (reason) => metrics.tlsClientRejections.inc({ reason })));
     }
 
-    const server = new Server({ interceptors });
+    const server = new Server({ ...GRPC_SERVER_OPTIONS, interceptors });
     const envoy = envoyGrpc().envoy.service;
     server.addService(envoy.auth.v3.Authorization.service, createCheckHandlers({ settings: () => live.current, audit, logger, observe: decisionObserver(metrics), approvals }));
     server.addService(
