@@ -70,10 +70,11 @@ describe('Check outcomes', () => {
     expect(headersOf(r)).toMatchObject({ 'x-residency-decision': 'allow', 'x-residency-rule': 'public-anywhere' });
   });
 
-  it('approval is a 403 APPROVAL_REQUIRED until tickets exist, audited as approval', async () => {
+  it('approval without an approvals section is a plain 403 APPROVAL_REQUIRED (no ticket), audited as approval', async () => {
     const r = await ask('eu-west-1', 'analytics.us.example.com', 'approval-1');
     expect(r.status?.code).not.toBe(0);
     expect(JSON.parse(r.denied_response?.body ?? '{}')).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+    expect(JSON.parse(r.denied_response?.body ?? '{}')).not.toHaveProperty('ticket');
     expect(await audited('approval-1')).toMatchObject({ decision: 'approval', code: 'APPROVAL_REQUIRED' });
   });
 

@@ -86,6 +86,7 @@ describe('records the writer really writes', () => {
       await writer.append(decision(`r-${i}`, i % 2 === 0 ? {} : { decision: 'deny', code: 'RESIDENCY_CROSS_REGION', subject: null, issuer: null }));
       await writer.append(payload(`r-${i}`));
       await writer.append(approval(`t-${i}`));
+      await writer.append(decision(`a-${i}`, { decision: 'approved', ticket: `apr_${'x'.repeat(16)}` }));
     }
     await writer.close();
     const files = await trailIn(dir);
