@@ -16,10 +16,12 @@
 //   reroute   EU caller of the LLM API (/llm/): 200 from the EU endpoint
 //   anonymous no token                                                      401
 // A 403 without a body is Envoy's own reply: residency-gate did not answer within ext_authz's
-// 0.5 s (a loaded machine) and Envoy failed closed. Those are counted apart — no decision was made,
-// so none is on record — and are errors of availability, not of enforcement.
-// Exit 0 only with zero unexplained errors, a verifying trail, one decision record per request
-// residency-gate answered, and no unmasked body at the upstream.
+// 0.5 s (a loaded machine, a slow fsync) and Envoy failed closed. Those are counted apart, as errors
+// of availability, not of enforcement. residency-gate may still have decided such a request — too
+// late — and recorded that decision, so the trail holds between (requests − Envoy's own denials)
+// and (requests) decision records; docs/security-testing.md says what that means for the audit.
+// Exit 0 only with zero unexplained errors, a verifying trail, decision records within those
+// bounds, as many upstream arrivals as 200s, and no unmasked body at the upstream.
 import { execFile } from 'node:child_process';
 import { createServer, request, Agent, type IncomingMessage, type Server } from 'node:http';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -152,8 +154,9 @@ async function main(): Promise<void> {
             c.statuses.set(status, (c.statuses.get(status) ?? 0) + 1);
             const text = Buffer.concat(chunks).toString();
             const at = ((Date.now() - started) / 1000).toFixed(1);
-            if (status === kind.status) c.ok++;
-            else if (status === 403 && text === '') envoyDenials.push(`${kind.name} #${n} at ${at} s`);
+            // Envoy's own 403 first: it has no body, residency-gate's always has one (even where 403 is expected).
+            if (status === 403 && text === '') envoyDenials.push(`${kind.name} #${n} at ${at} s`);
+            else if (status === kind.status) c.ok++;
             else if (unexplained.push(`${kind.name} #${n} at ${at} s: status ${status}, expected ${kind.status}: ${text.slice(0, 120)}`) > 1000) unexplained.length = 1000;
             resolve();
           });
@@ -217,11 +220,11 @@ async function main(): Promise<void> {
     console.log('\nby kind (expected status → what came back):');
     for (const k of KINDS) {
       const c = counts.get(k.name)!;
-      console.log(`  ${k.name.padEnd(10)} ${String(c.sent).padStart(7)} sent, ${String(c.ok).padStart(7)} as expected (${k.status}), ${String(decisionsByKind.get(k.name) ?? 0).padStart(7)} decision records; statuses ${[...c.statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
+      console.log(`  ${k.name.padEnd(10)} ${String(c.sent).padStart(7)} sent, ${String(c.ok).padStart(7)} answered ${k.status} by residency-gate, ${String(decisionsByKind.get(k.name) ?? 0).padStart(7)} decision records; statuses ${[...c.statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
     }
     for (const [kind, n] of decisionsByKind) if (!counts.has(kind)) console.log(`  ${kind}: ${n} decision records`);
     console.log(`\nrequests: ${sent} in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s), ${answered} answered, ${transportErrors} transport errors`);
-    console.log(`denied by Envoy itself (no answer within 0.5 s; failed closed, no decision): ${envoyDenials.length}${envoyDenials.length > 0 ? ` — ${envoyDenials.slice(0, 10).join(', ')}` : ''}`);
+    console.log(`denied by Envoy itself (no answer within 0.5 s; failed closed): ${envoyDenials.length}${envoyDenials.length > 0 ? ` — ${envoyDenials.slice(0, 10).join(', ')}` : ''}`);
     console.log(`unexplained errors: ${unexplained.length}${unexplained.length > 0 ? `\n  ${unexplained.slice(0, 20).join('\n  ')}` : ''}`);
     const passedOn = [...counts.values()].reduce((sum, c) => sum + (c.statuses.get(200) ?? 0), 0);
     const atUpstream = eu.stats.requests + us.stats.requests;
@@ -229,10 +232,15 @@ async function main(): Promise<void> {
     console.log(`RSS: start ${rss[0]!.toFixed(1)} MiB, min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)}, end ${rss.at(-1)!.toFixed(1)}; growth after warm-up ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB`);
     console.log(`residency-gate exit code: ${exitCode}`);
     const decided = answered - envoyDenials.length;
-    console.log(`audit: ${decisions} decision records for ${decided} requests residency-gate answered${decisions === decided ? ' (one each)' : ' — MISMATCH'}`);
+    const recordsOk = decisions >= decided && decisions <= answered;
+    const late = decisions - decided;
+    console.log(
+      `audit: ${decisions} decision records for ${answered} requests, ${envoyDenials.length} of them denied by Envoy on its timeout` +
+        (recordsOk ? ` (one record per request residency-gate decided; ${late} of Envoy's denials were decided too late, and are on record)` : ' — MISMATCH'),
+    );
     console.log(`audit verify --key: exit ${verify.code}\n  ${verify.output.trim().split('\n').join('\n  ')}`);
 
-    const ok = unexplained.length === 0 && decisions === decided && atUpstream === passedOn && verify.code === 0 && eu.stats.unmaskedBodies + us.stats.unmaskedBodies === 0 && exitCode === 0;
+    const ok = unexplained.length === 0 && recordsOk && atUpstream === passedOn && verify.code === 0 && eu.stats.unmaskedBodies + us.stats.unmaskedBodies === 0 && exitCode === 0;
     console.log(ok ? '\nSOAK PASSED' : '\nSOAK FAILED');
     process.exitCode = ok ? 0 : 1;
   } finally {
