@@ -49,6 +49,11 @@ function twoEndpoints(config: string, ports: readonly number[]): string {
     doc.setIn(['static_resources', 'clusters', index, 'load_assignment', 'endpoints', 0, 'lb_endpoints'],
       doc.createNode(ports.map((port) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }))));
   }
+  // 100 concurrent Checks on a busy test machine: give them time, or a Check that took the grant's
+  // one use could time out at Envoy (403) and the upstream would see none.
+  const filters = doc.getIn(['static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters']) as { items: Array<{ get(k: string): unknown }> };
+  const authz = filters.items.findIndex((f) => f.get('name') === 'envoy.filters.http.ext_authz');
+  doc.setIn(['static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters', authz, 'typed_config', 'grpc_service', 'timeout'], '10s');
   return doc.toString();
 }
 
@@ -75,7 +80,7 @@ beforeAll(async () => {
     raw.policy = outcomesPolicy();
     raw.masking = { profiles: { pii: { detectors: { email: 'redact' } } } };
     raw.approvals = approvalsSection(issuer, { type: 'redis', url: redis.url, key_prefix: `e2e-${process.pid}:`, command_timeout_ms: 500, connect_timeout_ms: 1000 });
-    const gate = await startResidencyGate(stringify(raw), { workers: 2 });
+    const gate = await startResidencyGate(stringify(raw), { workers: 2, timeoutMs: 60_000 });
     const admin = /"admin":"([^"]+)"[^\n]*"msg":"residency-gate serving"/.exec(gate.logs())?.[1];
     if (admin === undefined) throw new Error(`no admin URL in:\n${gate.logs()}`);
     gates.push(gate);

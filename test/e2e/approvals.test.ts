@@ -60,7 +60,7 @@ beforeAll(async () => {
   raw.approvals = approvalsSection(issuer, { type: 'file', dir: join(dir, 'approvals') });
   configYaml = stringify(raw);
   adminUrl = `http://127.0.0.1:${adminPort}`;
-  [gate, eu, us] = await Promise.all([startResidencyGate(configYaml, { workers: 1 }), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
+  [gate, eu, us] = await Promise.all([startResidencyGate(configYaml, { workers: 1, timeoutMs: 60_000 }), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
   envoy = await startEnvoy({
     envoyBin: inject('envoyBin'),
     config: renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: grpcPort, upstreams: { eu: eu.port, us: us.port } }),
@@ -122,7 +122,7 @@ describe('approval through Envoy, reviewed with the CLI', () => {
 
   it('a restart of residency-gate keeps the ticket and the grant', async () => {
     await gate.stop();
-    gate = await startResidencyGate(configYaml, { workers: 1 });
+    gate = await startResidencyGate(configYaml, { workers: 1, timeoutMs: 60_000 });
     await expect.poll(async () => (await report('after-restart')).status, { timeout: 10_000, interval: 200 }).toBe(200);
     expect(seen('after-restart').at(-1)?.headers['x-residency-ticket']).toBe(ticket);
   });
