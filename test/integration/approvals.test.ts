@@ -32,8 +32,9 @@ let client: AuthorizationClient;
 let auditFile: string;
 let hook: Server;
 let hookUrl: string;
-const hookCalls: Array<{ at: number; body: Record<string, unknown>; answered: number }> = [];
+const hookCalls: Array<{ at: number; body: Record<string, unknown>; answered: number; answeredAt: number }> = [];
 let failNext = 0;
+let failDelayMs = 0;
 
 async function boot(): Promise<void> {
   server = await startServer(config, createLogger('silent'));
@@ -48,8 +49,13 @@ beforeAll(async () => {
     req.on('end', () => {
       const status = failNext > 0 ? 500 : 204;
       if (failNext > 0) failNext -= 1;
-      hookCalls.push({ at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>, answered: status });
-      res.writeHead(status).end();
+      const call = { at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>, answered: status, answeredAt: 0 };
+      hookCalls.push(call);
+      // A slow receiver: each failure takes a while to come back.
+      setTimeout(() => {
+        call.answeredAt = Date.now();
+        res.writeHead(status).end();
+      }, status === 500 ? failDelayMs : 0);
     });
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
@@ -176,8 +182,8 @@ describe('a request an approval rule holds', () => {
     expect((await ask('dave', 'brief-1')).status?.code).toBe(0);
     await sleep(1500);
     expect(bodyOf(await ask('dave', 'brief-2')).code).toBe('APPROVAL_REQUIRED');
-    const all = await records();
-    expect(all.filter((x) => x.kind === 'approval' && x.ticket === brief).map((x) => x.event)).toEqual(['requested', 'approved', 'expired']);
+    await expect.poll(async () => (await records()).filter((x) => x.kind === 'approval' && x.ticket === brief).map((x) => x.event), { timeout: 5000 })
+      .toEqual(['requested', 'approved', 'expired']);
     expect((await api('GET', `/v1/approvals/tickets/${brief}`, await reviewerToken(issuer, 'rita'))).body.ticket).toMatchObject({ state: 'expired' });
   });
 
@@ -238,14 +244,17 @@ describe('the webhook', () => {
   it('gets every new ticket and decision, retried with backoff; a failing receiver never slows a decision', async () => {
     hookCalls.length = 0;
     failNext = 2;
-    const started = Date.now();
+    failDelayMs = 1500;
     const r = await ask('gina', 'hook-0');
-    const answeredIn = Date.now() - started;
+    const decidedAt = Date.now();
     const held = bodyOf(r).ticket as string;
-    expect(answeredIn).toBeLessThan(300); // the first retry alone waits ~300 ms
-    await expect.poll(() => hookCalls.filter((c) => c.answered === 204).length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => hookCalls.filter((c) => c.answered === 204).length, { timeout: 15_000 }).toBe(1);
+    // The 403 was back before the receiver had even answered the first delivery.
+    expect(decidedAt).toBeLessThan(hookCalls[0]!.answeredAt);
     expect(hookCalls.map((c) => c.answered)).toEqual([500, 500, 204]);
-    expect(hookCalls[2]!.at - hookCalls[1]!.at).toBeGreaterThan(400); // backoff doubles: ~300, ~600 ms
+    // Retries wait after each failure: ~300 ms, then ~600 ms (backoff doubles, ±20 %).
+    expect(hookCalls[1]!.at - hookCalls[0]!.answeredAt).toBeGreaterThanOrEqual(230);
+    expect(hookCalls[2]!.at - hookCalls[1]!.answeredAt).toBeGreaterThanOrEqual(470);
     expect(hookCalls[2]!.body).toMatchObject({ event: 'ticket.requested', ticket: { id: held, state: 'pending', requester: { subject: 'gina' } } });
     expect(new Set(hookCalls.map((c) => c.body.id)).size).toBe(1);
     await api('POST', `/v1/approvals/tickets/${held}/approve`, await reviewerToken(issuer, 'rita'), { comment: 'hooked' });

@@ -36,10 +36,9 @@ describe('webhook', () => {
     calls.length = 0;
     failures = 2;
     const hook = createWebhook(cfg(), createLogger('silent'));
-    const started = Date.now();
-    hook.send(event('e1'));
-    // send() only queues (the first fetch in a process loads undici: a few ms); delivery takes the backoff.
-    expect(Date.now() - started).toBeLessThan(100);
+    // send() returns before anything is delivered: nobody waits for the receiver.
+    expect(hook.send(event('e1'))).toBeUndefined();
+    expect(calls).toHaveLength(0);
     await hook.drain(5000);
     expect(calls.map((c) => c.status)).toEqual([503, 503, 200]);
     const [a, b, c] = calls.map((x) => x.at);
@@ -60,9 +59,7 @@ describe('webhook', () => {
 
   it('an unreachable receiver costs the caller nothing; past queue_limit events are dropped', async () => {
     const hook = createWebhook(cfg({ url: 'http://127.0.0.1:1/', attempts: 2, backoff_ms: 10, queue_limit: 2 }), createLogger('silent'));
-    const started = Date.now();
     for (let i = 0; i < 5; i++) hook.send(event(`dead-${i}`));
-    expect(Date.now() - started).toBeLessThan(50);
     await hook.drain(5000);
   });
 });
