@@ -125,10 +125,10 @@ function storeSuite(name: string, harness: () => Harness): void {
       const { store } = await make();
       const now = Date.now();
       const { ticket } = await store.open(draftTicket(request(), now, TIMES.pendingTtlMs), now);
-      const yes = approved(ticket, reviewer, 'briefly', now, 300, null);
+      const yes = approved(ticket, reviewer, 'briefly', now, 1000, null);
       await store.update(yes.ticket, ticket.version, { set: yes.grant });
       expect(await store.consume(ticket.key, Date.now())).toBeDefined();
-      await sleep(400);
+      await sleep(Math.max(0, yes.grant.expires_at_ms - Date.now()) + 100);
       expect(await store.consume(ticket.key, Date.now())).toBeUndefined();
       expect(effectiveState((await store.get(ticket.id))!, Date.now())).toBe('expired');
     });
