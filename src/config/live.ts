@@ -17,8 +17,8 @@ export interface ReloadStatus {
   readonly problems: readonly ConfigProblem[];
 }
 
-/** Sections bound to sockets and files at start-up. */
-const RESTART_ONLY = ['server', 'admin', 'audit'] as const satisfies ReadonlyArray<keyof Config>;
+/** Sections bound to sockets and files at start-up (approvals: its store, reviewers and webhook are built once). */
+const RESTART_ONLY = ['server', 'admin', 'audit', 'approvals'] as const satisfies ReadonlyArray<keyof Config>;
 
 export type VerifierFactory = (config: Config) => Promise<TokenVerifier>;
 

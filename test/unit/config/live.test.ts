@@ -68,6 +68,16 @@ describe('LiveSettings.reload', () => {
     expect(live.current).toBe(before);
   });
 
+  it('refuses adding or changing the approvals section: its store and reviewers are built at start', async () => {
+    const { file, write, live } = await setup();
+    const before = live.current;
+    await write((r) => {
+      r.approvals = { reviewers: { issuers: [{ issuer: 'https://r.test', audience: 'a', jwks: { file: '/dev/null' }, roles: ['reviewer'] }] } };
+    });
+    expect(await live.reload(file)).toMatchObject({ ok: false, problems: [{ path: 'approvals' }] });
+    expect(live.current).toBe(before);
+  });
+
   it('makes a new verifier when identity changes, and closes the old one after the swap', async () => {
     const { file, write, live, closed } = await setup();
     await write((r) => {
