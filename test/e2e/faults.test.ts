@@ -3,7 +3,7 @@
 // endpoints down or slow. In each, what the clients got is counted against what the recording
 // upstream received and against the decisions in the audit trail: nothing reaches the upstream
 // without a passing decision on record, and nothing passes while nobody is deciding.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Client } from '@grpc/grpc-js';
+import { fillDisk, mountSmallDisk, type SmallDisk } from '../integration/audit/small-disk.js';
 import { rawTestConfig } from '../support/config.js';
 import { startEnvoy, type RunningEnvoy } from '../support/envoy.js';
 import { renderEnvoyConfig } from '../support/envoy-config.js';
+import { healthClient } from '../support/grpc-clients.js';
 import { rawRequest } from '../support/http.js';
 import { createTestIssuer, type TestIssuer } from '../support/issuer.js';
 import { freePort } from '../support/ports.js';
@@ -193,6 +196,85 @@ describe('residency-gate process faults', () => {
     }
     expect(atUpstream('stop')).toEqual([]);
   }, 30_000);
+});
+
+// --- The audit trail's disk fills up ----------------------------------------------------------
+
+type HealthClient = Client & { Check(request: { service: string }, callback: (err: Error | null, response: { status: string }) => void): void };
+
+describe('audit disk full', () => {
+  let disk: SmallDisk;
+  let issuer: TestIssuer;
+  let gate: RunningGate | undefined;
+  let envoy: RunningEnvoy | undefined;
+  let eu: RecordingUpstream;
+  let us: RecordingUpstream;
+
+  beforeAll(async () => {
+    disk = await mountSmallDisk(512);
+    if (!disk.ok) return;
+    issuer = await createTestIssuer();
+    await mkdir(join(disk.dir, 'trail'));
+    [gate, eu, us] = await Promise.all([
+      startResidencyGate(stringify(rawTestConfig(issuer, join(disk.dir, 'trail', 'audit.jsonl'), '127.0.0.1:0', 'info')), { workers: 1 }),
+      startRecordingUpstream('eu'),
+      startRecordingUpstream('us'),
+    ]);
+    envoy = await startEnvoy({ envoyBin: inject('envoyBin'), config: renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port } }) });
+  });
+
+  afterAll(async () => {
+    await envoy?.stop();
+    await gate?.stop();
+    await Promise.all([eu?.close(), us?.close()]);
+    if (disk?.ok) await disk.unmount();
+  });
+
+  it('denies with AUDIT_UNAVAILABLE (503) and reports NOT_SERVING while full; nothing unrecorded reaches the upstream; recovers once space is freed', async (ctx) => {
+    if (!disk.ok || gate === undefined || envoy === undefined) {
+      ctx.skip(disk.ok ? 'not started' : disk.reason);
+      return;
+    }
+    const running = gate;
+    const health = healthClient(running.address) as unknown as HealthClient;
+    try {
+      const serving = (): Promise<string> => new Promise((resolve, reject) => health.Check({ service: '' }, (e, v) => (e ? reject(e) : resolve(v.status))));
+      const token = await issuer.mint({ region: 'eu-west-1' }, { expiresIn: '10m' });
+      const get = async (marker: string) => {
+        const res = await rawRequest({ port: envoy!.listenerPort ?? 0, path: `/eu/records?m=${marker}`, headers: { authorization: `Bearer ${token}` } });
+        let code: string | undefined;
+        try {
+          code = (JSON.parse(res.text()) as { code?: string }).code;
+        } catch {
+          // a 200 from the upstream, or Envoy's own reply
+        }
+        return { status: res.status, code };
+      };
+      expect(await get('disk-ok-1')).toMatchObject({ status: 200 });
+
+      const filler = await fillDisk(disk.dir);
+      // A partly filled page may take a few more records first.
+      let first = await get('disk-full-0');
+      for (let i = 1; i < 500 && first.status === 200; i++) first = await get(`disk-full-${i}`);
+      expect(first).toEqual({ status: 503, code: 'AUDIT_UNAVAILABLE' });
+      expect(await serving()).toBe('NOT_SERVING');
+      for (let i = 0; i < 5; i++) expect(await get(`disk-refused-${i}`)).toEqual({ status: 503, code: 'AUDIT_UNAVAILABLE' });
+      expect(eu.requests.filter((r) => r.path.includes('disk-refused'))).toEqual([]);
+
+      await rm(filler);
+      const freed = Date.now();
+      while ((await serving()) !== 'SERVING') {
+        if (Date.now() - freed > 10_000) throw new Error('still NOT_SERVING 10 s after space was freed');
+        await sleep(100);
+      }
+      expect(await get('disk-ok-2')).toMatchObject({ status: 200 });
+      // Every request that reached the upstream has its decision in the trail.
+      const recorded = new Set((await decisionRecords(join(disk.dir, 'trail', 'audit.jsonl'))).map((r) => r.request_id));
+      expect(eu.requests.filter((r) => !recorded.has(r.headers['x-request-id']))).toEqual([]);
+    } finally {
+      health.close();
+    }
+  }, 60_000);
 });
 
 // --- JWKS endpoint faults ------------------------------------------------------------------------
