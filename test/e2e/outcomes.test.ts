@@ -50,7 +50,7 @@ beforeAll(async () => {
   raw.policy = outcomesPolicy();
   raw.masking = { profiles: { pii: { detectors: { email: 'redact' } } } };
   [gate, eu, us] = await Promise.all([startResidencyGate(stringify(raw)), startRecordingUpstream('eu'), startRecordingUpstream('us')]);
-  const config = renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port } });
+  const config = renderEnvoyConfig({ listenerPort: 0, adminPort: 0, authzPort: gate.port, upstreams: { eu: eu.port, us: us.port }, checkTimeout: '5s' });
   [envoy, unmaskedEnvoy, failoverEnvoy] = await Promise.all([
     startEnvoy({ envoyBin: inject('envoyBin'), config }),
     startEnvoy({ envoyBin: inject('envoyBin'), config: withoutExtProcOnEu(config) }),

@@ -39,6 +39,11 @@ export interface RenderEnvoyConfigOptions {
   extProcPort?: number;
   /** Address the listener binds; default 127.0.0.1 (the file says 0.0.0.0). */
   listenerAddress?: string;
+  /**
+   * Overrides ext_authz's timeout, for tests that assert what answers a request (not that it is
+   * answered in time): on a loaded machine a Check can outlast 0.5 s and Envoy's own 403 comes instead.
+   */
+  checkTimeout?: string;
   /** Source file; default envoy/envoy.yaml. */
   source?: string;
 }
@@ -107,6 +112,17 @@ export function renderEnvoyConfig(options: RenderEnvoyConfigOptions): string {
   setClusterPort(doc, source, ENVOY_NAMES.euCluster, options.upstreams.eu);
   setClusterPort(doc, source, ENVOY_NAMES.usCluster, options.upstreams.us);
   if (options.extProcPort !== undefined) setClusterPort(doc, source, ENVOY_NAMES.extProcCluster, options.extProcPort);
+  if (options.checkTimeout !== undefined) setCheckTimeout(doc, source, options.checkTimeout);
 
   return doc.toString();
+}
+
+/** The ext_authz filter's grpc_service timeout (0.5 s in envoy.yaml). */
+function setCheckTimeout(doc: Document, source: string, timeout: string): void {
+  const filtersPath = ['static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters'];
+  const filters = doc.getIn(filtersPath, true);
+  if (!isSeq(filters)) fail(source, filtersPath, 'expected the http_filters list');
+  const index = filters.items.findIndex((f) => isMap(f) && f.get('name') === 'envoy.filters.http.ext_authz');
+  if (index < 0) fail(source, filtersPath, 'no envoy.filters.http.ext_authz filter');
+  doc.setIn([...filtersPath, index, 'typed_config', 'grpc_service', 'timeout'], timeout);
 }
