@@ -2,11 +2,9 @@
 // Starts residency-gate (its CLI, one worker), Envoy with envoy/envoy.yaml (installed on first use
 // by scripts/ensure-envoy.mjs), two recording upstreams standing in for an EU and a US service, and
 // a local token issuer; then sends a few requests and prints what each side saw, and the audit trail.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { approvalsSection, reviewerToken } from '../test/support/approvals.js';
 import { rawTestConfig } from '../test/support/config.js';
@@ -18,8 +16,7 @@ import { outcomesPolicy } from '../test/support/policies.js';
 import { freePort } from '../test/support/ports.js';
 import { startResidencyGate, type RunningGate } from '../test/support/residency-gate.js';
 import { startRecordingUpstream, type RecordedRequest, type RecordingUpstream } from '../test/support/upstream.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { cli } from '../test/support/cli.js';
 
 interface EnsureEnvoyModule {
   ensureEnvoy(): Promise<string>;
@@ -45,17 +42,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.log(`\n${signal}: stopping everything…`);
     void stopAll().finally(() => process.exit(130));
-  });
-}
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

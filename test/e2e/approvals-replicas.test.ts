@@ -3,11 +3,9 @@
 // one passes requests whichever process Envoy asks, a one-use grant lets exactly one of 100
 // concurrent requests reach the upstream, and with Redis stopped approval decisions fail closed
 // while same-region traffic flows.
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approvalsSection, reviewerToken } from '../support/approvals.js';
@@ -21,8 +19,8 @@ import { outcomesPolicy } from '../support/policies.js';
 import { startRedis, warnIfNoRedis, type RunningRedis } from '../support/redis.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
+import { cli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const haveRedis = warnIfNoRedis('the two-process approvals e2e test (test/e2e/approvals-replicas.test.ts)');
 
 let issuer: TestIssuer;
@@ -55,17 +53,6 @@ function twoEndpoints(config: string, ports: readonly number[]): string {
   const authz = filters.items.findIndex((f) => f.get('name') === 'envoy.filters.http.ext_authz');
   doc.setIn(['static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'http_filters', authz, 'typed_config', 'grpc_service', 'timeout'], '10s');
   return doc.toString();
-}
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 beforeAll(async () => {

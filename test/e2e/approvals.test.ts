@@ -3,11 +3,9 @@
 // 403 with a ticket → a reviewer approves with `residency-gate approvals approve` → the same
 // request passes (the upstream sees decision approved and the ticket) → residency-gate restarts and
 // the grant still holds → the grant expires and the request is held again. Self-approval refused.
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,8 +20,8 @@ import { outcomesPolicy } from '../support/policies.js';
 import { freePort } from '../support/ports.js';
 import { startResidencyGate, type RunningGate } from '../support/residency-gate.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
+import { cli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Long enough for the CLI calls and a restart on a busy machine; the last test waits for it to pass.
 const GRANT_SECONDS = 40;
 
@@ -35,17 +33,6 @@ let us: RecordingUpstream;
 let configYaml: string;
 let adminUrl: string;
 let auditFile: string;
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   issuer = await createTestIssuer();
