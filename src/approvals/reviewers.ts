@@ -4,8 +4,7 @@
 import type { JWTVerifyOptions } from 'jose';
 import { readClaim } from '../identity/claims.js';
 import { assertCompactJws } from '../identity/credentials.js';
-import { IssuerKeys } from '../identity/jwks.js';
-import { createJwksSource } from '../identity/jwks-source.js';
+import { loadIssuerKeys } from '../identity/issuer-keys.js';
 import { readUnverified } from '../identity/unverified.js';
 import { verifySignedJwt } from '../identity/verifier.js';
 import { ApprovalError } from './errors.js';
@@ -30,24 +29,7 @@ export interface ReviewerVerifierOptions {
 
 export async function createReviewerVerifier(issuers: readonly ReviewerIssuerConfig[], options: ReviewerVerifierOptions): Promise<ReviewerVerifier> {
   const now = options.now ?? Date.now;
-  const trusted = new Map<string, { config: ReviewerIssuerConfig; keys: IssuerKeys }>();
-  for (const config of issuers) {
-    const keys = new IssuerKeys(config.issuer, createJwksSource(config, options.fetch ?? globalThis.fetch), {
-      refreshMs: config.jwks_refresh_seconds * 1000,
-      cooldownMs: config.jwks_cooldown_seconds * 1000,
-      now,
-    });
-    trusted.set(config.issuer, { config, keys });
-  }
-  const close = (): void => {
-    for (const { keys } of trusted.values()) keys.close();
-  };
-  try {
-    await Promise.all([...trusted.values()].map(({ keys }) => keys.start()));
-  } catch (err) {
-    close();
-    throw err;
-  }
+  const { trusted, close } = await loadIssuerKeys(issuers, { now, fetch: options.fetch ?? globalThis.fetch });
   return {
     close,
     async verify(token) {

@@ -6,11 +6,11 @@ import type { Config, IssuerConfig } from '../config/schema.js';
 import { ResidencyError } from '../errors/catalog.js';
 import { readRegion } from './claims.js';
 import { assertCompactJws } from './credentials.js';
-import { IssuerKeys } from './jwks.js';
-import { createJwksSource } from './jwks-source.js';
+import type { IssuerKeys } from './jwks.js';
 import type { TokenVerifier, VerifiedIdentity } from './types.js';
 import { readUnverified } from './unverified.js';
 import { toResidencyError } from './verify-errors.js';
+import { loadIssuerKeys, type KeyedIssuers } from './issuer-keys.js';
 
 export interface VerifierOptions {
   /** Clock in ms since the epoch; tests freeze it. Also drives the JWKS refresh cooldown. */
@@ -21,10 +21,7 @@ export interface VerifierOptions {
   readonly onJwksRefresh?: (issuer: string, ok: boolean) => void;
 }
 
-interface TrustedIssuer {
-  readonly config: IssuerConfig;
-  readonly keys: IssuerKeys;
-}
+type TrustedIssuer = KeyedIssuers<IssuerConfig>['trusted'] extends ReadonlyMap<string, infer T> ? T : never;
 
 /**
  * Builds the verifier and loads every issuer's keys before resolving, so the server starts
@@ -38,26 +35,7 @@ export async function createTokenVerifier(
   options: VerifierOptions = {},
 ): Promise<TokenVerifier> {
   const now = options.now ?? Date.now;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const trusted = new Map<string, TrustedIssuer>();
-  for (const config of identity.issuers) {
-    const keys = new IssuerKeys(config.issuer, createJwksSource(config, fetchImpl), {
-      refreshMs: config.jwks_refresh_seconds * 1000,
-      cooldownMs: config.jwks_cooldown_seconds * 1000,
-      now,
-      onRefresh: (ok) => options.onJwksRefresh?.(config.issuer, ok),
-    });
-    trusted.set(config.issuer, { config, keys });
-  }
-  const close = (): void => {
-    for (const { keys } of trusted.values()) keys.close();
-  };
-  try {
-    await Promise.all([...trusted.values()].map(({ keys }) => keys.start()));
-  } catch (err) {
-    close();
-    throw err;
-  }
+  const { trusted, close } = await loadIssuerKeys(identity.issuers, { now, fetch: options.fetch ?? globalThis.fetch, onRefresh: options.onJwksRefresh });
 
   const knownRegions = new Set(regions);
   const context: VerifyContext = { identity, trusted, knownRegions, now };
