@@ -4,8 +4,13 @@ import type { IssuerConfig } from '../config/schema.js';
 import { IssuerKeys } from './jwks.js';
 import { createJwksSource } from './jwks-source.js';
 
+export interface TrustedIssuer<C extends IssuerConfig = IssuerConfig> {
+  readonly config: C;
+  readonly keys: IssuerKeys;
+}
+
 export interface KeyedIssuers<C extends IssuerConfig> {
-  readonly trusted: ReadonlyMap<string, { readonly config: C; readonly keys: IssuerKeys }>;
+  readonly trusted: ReadonlyMap<string, TrustedIssuer<C>>;
   close(): void;
 }
 

@@ -2,7 +2,7 @@
 // The order matters: cheap shape checks, then refusals that need no key, then the signature and
 // the standard claims (jose), then the checks jose does not make, and last the region.
 import { errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { Config, IssuerConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { ResidencyError } from '../errors/catalog.js';
 import { readRegion } from './claims.js';
 import { assertCompactJws } from './credentials.js';
@@ -10,7 +10,7 @@ import type { IssuerKeys } from './jwks.js';
 import type { TokenVerifier, VerifiedIdentity } from './types.js';
 import { readUnverified } from './unverified.js';
 import { toResidencyError } from './verify-errors.js';
-import { loadIssuerKeys, type KeyedIssuers } from './issuer-keys.js';
+import { loadIssuerKeys, type TrustedIssuer } from './issuer-keys.js';
 
 export interface VerifierOptions {
   /** Clock in ms since the epoch; tests freeze it. Also drives the JWKS refresh cooldown. */
@@ -21,7 +21,6 @@ export interface VerifierOptions {
   readonly onJwksRefresh?: (issuer: string, ok: boolean) => void;
 }
 
-type TrustedIssuer = KeyedIssuers<IssuerConfig>['trusted'] extends ReadonlyMap<string, infer T> ? T : never;
 
 /**
  * Builds the verifier and loads every issuer's keys before resolving, so the server starts
