@@ -4,7 +4,7 @@
 import { runEnd } from './json-lexical.js';
 
 // eslint-disable-next-line no-control-regex -- JSON strings may not hold raw control characters
-export const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
+const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
 const HEX_DIGIT = /^[0-9a-fA-F]$/;
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 

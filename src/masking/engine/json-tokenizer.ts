@@ -14,7 +14,7 @@ import { FIELD_REPLACEMENT } from './actions.js';
 import type { CompiledProfile } from './compile.js';
 import { couldBeLiteral, isLiteral, isNumber, LETTER_RUN, maskNumber, NUMBER_RUN, runEnd, WHITESPACE_RUN } from './json-lexical.js';
 import { JsonOutput } from './json-output.js';
-import { JsonStringReader, STRING_RUN, type StringSink } from './json-string-reader.js';
+import { JsonStringReader, type StringSink } from './json-string-reader.js';
 import { JsonStringValue } from './json-string.js';
 import { maskPlainJsonString } from './matches.js';
 import { pathMatches, type FieldPath } from './paths.js';
@@ -64,46 +64,70 @@ const C_RBRACE = 0x7d;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
+/** Control characters JSON allows nowhere (tab, line feed and carriage return are whitespace outside strings). */
+// eslint-disable-next-line no-control-regex -- that is the point
+const NEVER_ALLOWED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 /** The characters NUMBER_RUN takes: [0-9eE+\-.]. */
 const NUMBER_CHARS = new Uint8Array(128);
 for (const c of '0123456789eE+-.') NUMBER_CHARS[c.charCodeAt(0)] = 1;
 
-/** Whether text[i, j) is a JSON number (the NUMBER regex of json-lexical, without slicing). */
-function numberAt(text: string, i: number, j: number): boolean {
-  if (text.charCodeAt(i) === C_MINUS) i++;
-  if (i >= j) return false;
-  if (text.charCodeAt(i) === 0x30) i++;
-  else if (isDigit(text.charCodeAt(i))) while (i < j && isDigit(text.charCodeAt(i))) i++;
-  else return false;
-  if (i < j && text.charCodeAt(i) === 0x2e) {
-    i++;
-    const digits = i;
-    while (i < j && isDigit(text.charCodeAt(i))) i++;
-    if (i === digits) return false;
+/** Finds special character `s` of JsonMaskingTokenizer.nextSpecial at or after `from`; Infinity if none. */
+function findSpecial(text: string, s: number, from: number): number {
+  if (s < 4) {
+    const k = text.indexOf(s === 0 ? '\\' : s === 1 ? '\n' : s === 2 ? '\r' : '\t', from);
+    return k < 0 ? Infinity : k;
   }
-  if (i < j && (text.charCodeAt(i) | 0x20) === 0x65) {
-    i++;
-    if (i < j && (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === C_MINUS)) i++;
-    const digits = i;
-    while (i < j && isDigit(text.charCodeAt(i))) i++;
-    if (i === digits) return false;
-  }
-  return i === j;
+  NEVER_ALLOWED.lastIndex = from;
+  return NEVER_ALLOWED.test(text) ? NEVER_ALLOWED.lastIndex - 1 : Infinity;
 }
 
-/** The literal true, false or null at text[i, j). */
-function literalAt(text: string, i: number, j: number): boolean {
-  const length = j - i;
-  return (length === 4 && (text.startsWith('true', i) || text.startsWith('null', i))) || (length === 5 && text.startsWith('false', i));
+/**
+ * The end of the JSON number at `i` when it ends inside the chunk: the character after it exists
+ * and could not continue NUMBER_RUN ([0-9eE+\-.]), so NUMBER_RUN would take exactly this number
+ * and isNumber would accept it. Otherwise -1, and the general steps read it. One pass.
+ */
+function numberEnd(text: string, i: number): number {
+  const n = text.length;
+  let c = text.charCodeAt(i);
+  if (c === C_MINUS) c = text.charCodeAt(++i);
+  if (c === 0x30) c = text.charCodeAt(++i);
+  else if (isDigit(c)) do c = text.charCodeAt(++i); while (isDigit(c));
+  else return -1;
+  if (c === 0x2e) {
+    const digits = i + 1;
+    do c = text.charCodeAt(++i); while (isDigit(c));
+    if (i === digits) return -1;
+  }
+  if ((c | 0x20) === 0x65) {
+    c = text.charCodeAt(++i);
+    if (c === 0x2b || c === C_MINUS) c = text.charCodeAt(++i);
+    const digits = i;
+    while (isDigit(c)) c = text.charCodeAt(++i);
+    if (i === digits) return -1;
+  }
+  // NaN past the end: the number may go on in the next chunk.
+  return i < n && (c >= 128 || NUMBER_CHARS[c] === 0) ? i : -1;
 }
 
-interface Frame {
-  array: boolean;
-  key: string;
-  keyKnown: boolean;
-  index: number;
+/** The end of the literal true, false or null at `i`, when a character that is not a lower-case letter follows it in the chunk; else -1. */
+function literalEnd(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const end = c === 0x66 ? i + 5 : i + 4;
+  if (end >= text.length || isLower(text.charCodeAt(end))) return -1;
+  return (c === 0x74 && text.startsWith('true', i)) || (c === 0x6e && text.startsWith('null', i)) || (c === 0x66 && text.startsWith('false', i)) ? end : -1;
+}
+
+
+/** One open container (a class, so every frame has the same shape and field types). */
+class Frame {
+  key = '';
+  keyKnown = false;
+  index = -1;
   /** Object frames: whether the value under the current key is replaced whole (decided when the key is read). */
-  redact: boolean;
+  redact = false;
+
+  constructor(public array: boolean) {}
 }
 
 export class JsonMaskingTokenizer {
@@ -114,6 +138,8 @@ export class JsonMaskingTokenizer {
   /** Open containers, root first: the first `depth` frames (the rest are kept for reuse). */
   private readonly frames: Frame[] = [];
   private depth = 0;
+  /** frames[depth - 1]: the innermost open container. */
+  private top: Frame | undefined = undefined;
   private expect: Expect = VALUE;
   private token: Token = 'none';
   private readonly reader = new JsonStringReader();
@@ -128,6 +154,13 @@ export class JsonMaskingTokenizer {
   private readonly filter: ValueFilter;
   /** Characters consumed before this chunk, for error offsets. */
   private offset = 0;
+  /**
+   * The next backslash, line feed, carriage return, tab and other control character in this
+   * chunk at or after the last position each was looked up from (Infinity: none; -1: not yet).
+   */
+  private readonly nextSpecial = [-1, -1, -1, -1, -1];
+  /** The smallest of nextSpecial (valid for lookups from at most there). */
+  private firstSpecial = -1;
   /** The next 'İ' in this chunk at or after the last position looked from (Infinity: none; -1: not looked up). */
   private dottedI = -1;
 
@@ -152,6 +185,8 @@ export class JsonMaskingTokenizer {
     this.output.begin(text);
     this.filter.begin(text);
     this.dottedI = -1;
+    this.nextSpecial.fill(-1);
+    this.firstSpecial = -1;
     // A byte order mark may precede the document; it is copied like whitespace.
     let i = this.offset === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
     while (i < text.length) {
@@ -206,7 +241,7 @@ export class JsonMaskingTokenizer {
       switch (this.expect) {
         case COMMA_OR_CLOSE:
           if (c === C_COMMA) {
-            this.expect = this.frames[this.depth - 1]!.array ? VALUE : KEY;
+            this.expect = this.top!.array ? VALUE : KEY;
             i++;
           } else if (c === C_RBRACKET || c === C_RBRACE) {
             i = this.close(i, c);
@@ -238,15 +273,15 @@ export class JsonMaskingTokenizer {
             i = this.startString(text, i);
             if (this.token !== 'none') return i;
           } else if (isDigit(c) || c === C_MINUS) {
-            const j = this.wholeScalar(text, i, NUMBER_CHARS);
-            if (j < 0 || !numberAt(text, i, j) || j - i > this.maxNumberChars) return i;
+            const j = numberEnd(text, i);
+            if (j < 0 || j - i > this.maxNumberChars) return i;
             this.beginValue(i);
             this.output.tokenStart = i;
             this.endNumber(text, i, j);
             i = j;
           } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
-            const j = this.wholeScalar(text, i, undefined);
-            if (j < 0 || !literalAt(text, i, j)) return i;
+            const j = literalEnd(text, i);
+            if (j < 0) return i;
             this.beginValue(i);
             this.output.tokenStart = -1;
             this.endValue(j);
@@ -266,22 +301,6 @@ export class JsonMaskingTokenizer {
       }
     }
     return i;
-  }
-
-  /** The end of the number (`chars`) or literal (lower-case letters) run at `i`, or -1 if the chunk ends first. */
-  private wholeScalar(text: string, i: number, chars: Uint8Array | undefined): number {
-    let j = i + 1;
-    const n = text.length;
-    if (chars !== undefined) {
-      while (j < n) {
-        const c = text.charCodeAt(j);
-        if (c >= 128 || chars[c] === 0) break;
-        j++;
-      }
-    } else {
-      while (j < n && isLower(text.charCodeAt(j))) j++;
-    }
-    return j < n ? j : -1;
   }
 
   /** A valid number text[i, j) read whole from this chunk, held from `i`. */
@@ -315,7 +334,7 @@ export class JsonMaskingTokenizer {
         return i + 1;
       case COMMA_OR_CLOSE:
         if (c === ',') {
-          this.expect = this.frames[this.depth - 1]!.array ? VALUE : KEY;
+          this.expect = this.top!.array ? VALUE : KEY;
           return i + 1;
         }
         if (c === ']' || c === '}') return this.close(i, code);
@@ -347,7 +366,7 @@ export class JsonMaskingTokenizer {
     const array = c === C_LBRACKET;
     let frame = this.frames[this.depth];
     if (frame === undefined) {
-      frame = { array, key: '', keyKnown: false, index: -1, redact: false };
+      frame = new Frame(array);
       this.frames.push(frame);
     } else {
       frame.array = array;
@@ -356,6 +375,7 @@ export class JsonMaskingTokenizer {
       frame.index = -1;
       frame.redact = false;
     }
+    this.top = frame;
     this.depth += 1;
     this.expect = array ? VALUE_OR_CLOSE : KEY_OR_CLOSE;
     return i + 1;
@@ -366,8 +386,8 @@ export class JsonMaskingTokenizer {
    * taken in one slice; otherwise the string reader takes it piece by piece.
    */
   private startKey(text: string, i: number): number {
-    const j = runEnd(STRING_RUN, text, i + 1);
-    if (j < text.length && text.charCodeAt(j) === QUOTE) {
+    const j = this.plainEnd(text, i + 1);
+    if (j >= 0) {
       const length = j - i - 1;
       if (this.output.suppressed) this.setKey('', 0);
       else if (length <= MAX_KEY_CHARS && this.profile.keyLengths[length] !== 1 && this.noDottedI(text, i + 1, j)) this.setOtherKey();
@@ -393,7 +413,7 @@ export class JsonMaskingTokenizer {
 
   /** A key that no field name or path segment can equal: it is known, but not kept. */
   private setOtherKey(): void {
-    const top = this.frames[this.depth - 1]!;
+    const top = this.top!;
     top.keyKnown = true;
     top.key = this.profile.otherKey;
     // Only a path ending in '.*' can still take it.
@@ -401,9 +421,30 @@ export class JsonMaskingTokenizer {
     this.expect = COLON;
   }
 
+  /**
+   * The closing quote of a string whose content starts at `from`, if the string ends in this
+   * chunk and holds nothing but plain characters (no backslash, no control character); else -1,
+   * and the string reader takes it. Each character that would disqualify a string is looked up
+   * once per occurrence in the chunk, so this costs a few indexOf calls per string.
+   */
+  private plainEnd(text: string, from: number): number {
+    const q = text.indexOf('"', from);
+    if (q < 0) return -1;
+    if (this.firstSpecial < from) {
+      const next = this.nextSpecial;
+      let first = Infinity;
+      for (let s = 0; s < next.length; s++) {
+        if (next[s]! < from) next[s] = findSpecial(text, s, from);
+        if (next[s]! < first) first = next[s]!;
+      }
+      this.firstSpecial = first;
+    }
+    return this.firstSpecial < q ? -1 : q;
+  }
+
   /** The key just read; `length` is its full length (a long one is kept only in part, see stringPiece). */
   private setKey(key: string, length: number): void {
-    const top = this.frames[this.depth - 1]!;
+    const top = this.top!;
     top.keyKnown = length <= MAX_KEY_CHARS;
     top.key = top.keyKnown ? key.toLowerCase() : '';
     top.redact = !this.output.suppressed && ((top.keyKnown && this.profile.fieldNames.has(top.key)) || this.atPath(this.profile.paths));
@@ -417,8 +458,8 @@ export class JsonMaskingTokenizer {
    * once, exactly as closeString would for the same value read in pieces.
    */
   private startString(text: string, i: number): number {
-    const j = runEnd(STRING_RUN, text, i + 1);
-    if (j < text.length && text.charCodeAt(j) === QUOTE && j - i - 1 <= this.maxStringChars) {
+    const j = this.plainEnd(text, i + 1);
+    if (j >= 0 && j - i - 1 <= this.maxStringChars) {
       if (!this.output.suppressed && this.filter.mayMatch(i + 1, j)) {
         // The content has no escapes and no control characters, and came from valid UTF-8.
         const masked = maskPlainJsonString(this.profile, text.slice(i + 1, j), this.counts, this.filter.candidates);
@@ -438,7 +479,7 @@ export class JsonMaskingTokenizer {
    * was decided with the key; an array element is checked against the paths that end in an index.
    */
   private beginValue(i: number): void {
-    const top = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
+    const { top } = this;
     if (top === undefined || this.output.suppressed) {
       if (top?.array) top.index += 1;
       return;
@@ -471,10 +512,11 @@ export class JsonMaskingTokenizer {
   }
 
   private close(i: number, c: number): number {
-    const top = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
+    const { top } = this;
     if (top === undefined || top.array !== (c === C_RBRACKET)) this.fail(i, `unexpected ${JSON.stringify(String.fromCharCode(c))}`);
     top.key = '';
     this.depth -= 1;
+    this.top = this.depth > 0 ? this.frames[this.depth - 1] : undefined;
     this.endValue(i + 1);
     return i + 1;
   }

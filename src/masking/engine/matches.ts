@@ -39,38 +39,42 @@ function stepFrom(rule: CompiledRule, text: string, at: number): number {
   return rule.unicode && isHigh(text.charCodeAt(at)) && isLow(text.charCodeAt(at + 1)) ? at + 2 : at + 1;
 }
 
-/** A candidate the regex yielded at `start`: null when rejected, the match when accepted. */
-function accept(rule: CompiledRule, start: number, value: string): Match | null {
+/**
+ * A candidate the regex yielded at `start`, not validated yet. Over-long matches are refused
+ * here: the hold-back is sized by maxLength, and a longer match would make streaming unsound.
+ */
+function candidate(rule: CompiledRule, start: number, value: string): Match {
   const { detector } = rule;
   if (value.length > detector.maxLength) {
-    // The hold-back is sized by maxLength; a longer match would make streaming unsound.
     throw new MaskingError(`detector "${detector.name}" matched ${value.length} characters, more than its maxLength ${detector.maxLength}`);
   }
-  if (value.length > 0 && (detector.validate === undefined || detector.validate(value))) return { rule, start, end: start + value.length, value };
-  return null;
+  return { rule, start, end: start + value.length, value };
 }
 
-/** The rule's first accepted candidate at or after `from` that starts before `horizon`, if any. */
-function nextMatch(rule: CompiledRule, text: string, from: number, horizon: number): Match | null {
-  if (rule.trigger !== undefined) return nextTriggered(rule, rule.trigger, text, from, horizon);
-  const { pattern } = rule;
-  let at = from;
-  while (at < horizon) {
-    pattern.lastIndex = at;
-    const m = pattern.exec(text);
-    if (m === null || m.index >= horizon) return null;
-    const match = accept(rule, m.index, m[0]);
-    if (match !== null) return match;
-    at = stepFrom(rule, text, m.index);
-  }
-  return null;
+/** Whether the rule accepts a candidate: not empty, and its checksum or structure check passes. */
+function accepted(match: Match): boolean {
+  const { validate } = match.rule.detector;
+  return match.value.length > 0 && (validate === undefined || validate(match.value));
 }
 
 /**
- * nextMatch through the rule's pre-filter: every match holds the factor `lo`..`hi` units after
- * its start, so from an occurrence at k only starts in [k - hi, k - lo] can match, and none
- * between `at` and the first occurrence's k - hi. Those starts are tried in order by the window
- * regex, which yields exactly what the plain pattern would yield from the first of them.
+ * The rule's first candidate (the regex's match, not validated) at or after `from` that starts
+ * before `horizon`, if any.
+ */
+function nextCandidate(rule: CompiledRule, text: string, from: number, horizon: number): Match | null {
+  if (from >= horizon) return null;
+  if (rule.trigger !== undefined) return nextTriggered(rule, rule.trigger, text, from, horizon);
+  const { pattern } = rule;
+  pattern.lastIndex = from;
+  const m = pattern.exec(text);
+  return m === null || m.index >= horizon ? null : candidate(rule, m.index, m[0]);
+}
+
+/**
+ * nextCandidate through the rule's pre-filter: every match holds the factor `lo`..`hi` units
+ * after its start, so from an occurrence at k only starts in [k - hi, k - lo] can match, and
+ * none between `at` and the first occurrence's k - hi. Those starts are tried in order by the
+ * window regex, which yields exactly what the plain pattern would yield from the first of them.
  */
 function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from: number, horizon: number): Match | null {
   const { lo, hi } = trigger.factor;
@@ -110,72 +114,79 @@ function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from:
     if (sticky !== undefined) {
       // One possible start: a test and a slice, no match array.
       sticky.lastIndex = s0;
-      if (sticky.test(text)) {
-        if (s0 >= horizon) return null;
-        const match = accept(rule, s0, text.slice(s0, sticky.lastIndex));
-        if (match !== null) return match;
-        at = stepFrom(rule, text, s0);
-      } else {
-        const next = k - lo + 1;
-        at = next > at ? next : stepFrom(rule, text, at);
+      if (sticky.test(text)) return s0 >= horizon ? null : candidate(rule, s0, text.slice(s0, sticky.lastIndex));
+    } else {
+      window.lastIndex = s0;
+      const w = window.exec(text);
+      if (w !== null) {
+        const value = w[1]!;
+        const start = w.index + w[0].length - value.length;
+        return start >= horizon ? null : candidate(rule, start, value);
       }
-      continue;
     }
-    window.lastIndex = s0;
-    const w = window.exec(text);
-    if (w === null) {
-      // Every start up to k - lo was tried.
-      const next = k - lo + 1;
-      at = next > at ? next : stepFrom(rule, text, at);
-      continue;
-    }
-    const value = w[1]!;
-    const start = w.index + w[0].length - value.length;
-    if (start >= horizon) return null;
-    const match = accept(rule, start, value);
-    if (match !== null) return match;
-    at = stepFrom(rule, text, start);
+    // Every start up to k - lo was tried.
+    const next = k - lo + 1;
+    at = next > at ? next : stepFrom(rule, text, at);
   }
   return null;
 }
 
+/** Where the last replaceMatches call stopped scanning (set by it; the engine is single-threaded and never re-entered). */
+let scanEnd = 0;
+
+/** Per-rule candidate arrays for replaceMatches, by rule count, reused across calls (growing one is a runtime call). */
+const scratch: (Match | null | undefined)[][] = [];
+
 /**
  * Replaces every match that starts in [from, horizon) (scanning on from each replaced match's
- * end), pushing the text between them and the replacements onto `parts`; returns where the
- * scan stopped: `from`, or the end of the last match.
+ * end). Returns the masked text of [from, scanEnd), where scanEnd is `from` or the end of the
+ * last match, and null if nothing matched (scanEnd = from).
+ *
+ * Candidates are validated lazily, earliest first: a rule's candidate is only checked once no
+ * other rule has one that starts earlier, so checksums of text an earlier match swallows (the
+ * digits inside an IBAN, for a card) are never computed. The outcome is the one the semantics
+ * above describe, validating every rule's candidates in turn.
  */
-function replaceMatches(
-  profile: CompiledProfile,
-  text: string,
-  from: number,
-  horizon: number,
-  counts: MaskCounts,
-  parts: string[],
-  candidates?: Uint8Array,
-): number {
+function replaceMatches(profile: CompiledProfile, text: string, from: number, horizon: number, counts: MaskCounts, candidates?: Uint8Array): string | null {
   const { rules } = profile;
-  // undefined: not searched yet; null: none before the horizon (valid for any later scan position).
-  const next: (Match | null | undefined)[] = new Array<Match | null | undefined>(rules.length);
-  if (candidates !== undefined) for (let i = 0; i < rules.length; i++) if (candidates[i] === 0) next[i] = null;
+  // undefined: not searched yet; null: none before the horizon (valid for any later scan
+  // position); a Match: the rule's first candidate at or after the position it was searched from.
+  const next = (scratch[rules.length] ??= new Array<Match | null | undefined>(rules.length).fill(undefined));
+  for (let i = 0; i < rules.length; i++) next[i] = candidates !== undefined && candidates[i] === 0 ? null : undefined;
+  let out: string | null = null;
   let p = from;
   for (;;) {
+    let first = Infinity;
+    for (let i = 0; i < rules.length; i++) {
+      let c = next[i];
+      if (c === undefined || (c !== null && c.start < p)) {
+        c = nextCandidate(rules[i]!, text, p, horizon);
+        next[i] = c;
+      }
+      if (c !== null && c.start < first) first = c.start;
+    }
+    if (first === Infinity) break;
+    // Check the candidates at the earliest start; a rejected one searches on from the next character.
     let best: Match | null = null;
     for (let i = 0; i < rules.length; i++) {
-      let candidate = next[i];
-      if (candidate === undefined || (candidate !== null && candidate.start < p)) {
-        candidate = nextMatch(rules[i]!, text, p, horizon);
-        next[i] = candidate;
-      }
-      if (candidate !== null && (best === null || candidate.start < best.start || (candidate.start === best.start && candidate.end > best.end))) {
-        best = candidate;
+      const c = next[i];
+      if (c === null || c === undefined || c.start !== first) continue;
+      if (accepted(c)) {
+        if (best === null || c.end > best.end) best = c;
+      } else {
+        next[i] = nextCandidate(rules[i]!, text, stepFrom(rules[i]!, text, first), horizon);
       }
     }
-    if (best === null) return p;
-    parts.push(text.slice(p, best.start), replacementFor(best.rule, best.value, profile.hashKey));
+    if (best === null) continue;
+    const replacement = replacementFor(best.rule, best.value, profile.hashKey);
+    out = (out ?? '') + (best.start > p ? text.slice(p, best.start) + replacement : replacement);
     const name = best.rule.detector.name;
     counts[name] = (counts[name] ?? 0) + 1;
     p = best.end;
   }
+  for (let i = 0; i < rules.length; i++) next[i] = undefined; // let the matches go
+  scanEnd = p;
+  return out;
 }
 
 /**
@@ -190,15 +201,15 @@ export function maskRange(profile: CompiledProfile, text: string, from: number, 
   if (!final && known > 0 && isHigh(text.charCodeAt(known - 1))) known -= 1;
   const horizon = final ? text.length : known - profile.maxLength;
 
-  const parts: string[] = [];
-  const p = replaceMatches(profile, text, from, horizon, counts, parts);
+  const masked = replaceMatches(profile, text, from, horizon, counts);
+  const p = scanEnd;
   let releasedTo = final ? text.length : Math.max(p, horizon);
   // Never release half of a surrogate pair: output is encoded per release.
   if (releasedTo > p && releasedTo < text.length && isLow(text.charCodeAt(releasedTo)) && isHigh(text.charCodeAt(releasedTo - 1))) {
     releasedTo -= 1;
   }
-  if (releasedTo > p) parts.push(text.slice(p, releasedTo));
-  return { output: parts.length === 1 ? parts[0]! : parts.join(''), releasedTo };
+  const rest = releasedTo > p ? text.slice(p, releasedTo) : '';
+  return { output: masked === null ? rest : masked + rest, releasedTo };
 }
 
 /**
@@ -209,11 +220,9 @@ export function maskRange(profile: CompiledProfile, text: string, from: number, 
  */
 export function maskValue(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
   if (text.length < profile.minLength || profile.rules.length === 0) return null;
-  const parts: string[] = [];
-  const p = replaceMatches(profile, text, 0, text.length, counts, parts, candidates);
-  if (parts.length === 0) return null;
-  if (p < text.length) parts.push(text.slice(p));
-  return parts.join('');
+  const masked = replaceMatches(profile, text, 0, text.length, counts, candidates);
+  if (masked === null) return null;
+  return scanEnd < text.length ? masked + text.slice(scanEnd) : masked;
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -221,18 +230,13 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /**
  * maskValue for the content of a JSON string written without escapes (no quote, backslash or
  * control character), returned as a JSON string literal: JSON.stringify of the masked content,
- * built in one go when nothing in it needs escaping (the replacements are JSON-safe and there is
+ * built directly when nothing in it needs escaping (the replacements are JSON-safe and there is
  * no surrogate, which JSON.stringify would escape if it stood alone).
  */
 export function maskPlainJsonString(profile: CompiledProfile, content: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
-  if (content.length < profile.minLength || profile.rules.length === 0) return null;
-  const parts: string[] = ['"'];
-  const p = replaceMatches(profile, content, 0, content.length, counts, parts, candidates);
-  if (parts.length === 1) return null;
-  parts.push(p < content.length ? content.slice(p) : '');
-  if (!profile.jsonSafe || SURROGATE.test(content)) return JSON.stringify(parts.slice(1).join(''));
-  parts.push('"');
-  return parts.join('');
+  const masked = maskValue(profile, content, counts, candidates);
+  if (masked === null) return null;
+  return profile.jsonSafe && !SURROGATE.test(content) ? `"${masked}"` : JSON.stringify(masked);
 }
 
 /** The last code point of text[0, end), kept as lookbehind context for the next scan. */
