@@ -15,14 +15,6 @@ function newDecoder(): TextDecoder {
   return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 }
 
-export function decodeUtf8(body: Uint8Array): string {
-  try {
-    return newDecoder().decode(body);
-  } catch {
-    throw new MaskingError('the body is not valid UTF-8');
-  }
-}
-
 export function encodeUtf8(text: string): Buffer {
   return text === '' ? EMPTY : Buffer.from(text, 'utf8');
 }

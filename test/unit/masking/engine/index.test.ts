@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStreamingMasker, maskBuffered } from '../../../../src/masking/engine/index.js';
+import { createStreamingMasker, maskBuffered, maskJson, maskText } from '../../../../src/masking/engine/index.js';
 import { StreamingJsonMasker } from '../../../../src/masking/engine/streaming-json.js';
 import { StreamingTextMasker } from '../../../../src/masking/engine/streaming-text.js';
 import { MaskingError } from '../../../../src/masking/types.js';
@@ -30,10 +30,29 @@ describe('createStreamingMasker and maskBuffered', () => {
     });
   });
 
+  it('give the bytes and counts of maskJson and maskText for bodies many slices long', () => {
+    const objects = Array.from({ length: 6000 }, (_, i) => ({ i, to: `user${i}@example.com`, card: i % 7 === 0 ? 4111111111111111 : 'none', é: '😀'.repeat(i % 5), ssn: i }));
+    const json = JSON.stringify(objects, null, 2);
+    const text = objects.map((o) => `mail ${o.to} card 4111 1111 1111 1111 é😀`).join('\n');
+    for (const [kind, body, whole] of [
+      ['json', json, maskJson(json, profile)],
+      ['text', text, maskText(text, profile)],
+    ] as const) {
+      expect(Buffer.byteLength(body)).toBeGreaterThan(4 * 64 * 1024);
+      const buffered = maskBuffered(Buffer.from(body), profile, kind);
+      expect(buffered.body.toString('utf8')).toBe(whole.text);
+      expect(buffered.counts).toEqual(whole.counts);
+    }
+  });
+
   it('throw MaskingError for invalid JSON and invalid UTF-8', () => {
     expect(() => maskBuffered(Buffer.from('{"a":}'), profile, 'json')).toThrow(MaskingError);
     expect(() => maskBuffered(Buffer.from([0x7b, 0xff, 0x7d]), profile, 'json')).toThrow('the body is not valid UTF-8');
-    expect(() => maskBuffered(Buffer.from([0xe2, 0x82]), profile, 'text')).toThrow(MaskingError);
+    expect(() => maskBuffered(Buffer.from([0xe2, 0x82]), profile, 'text')).toThrow('the body is not valid UTF-8');
+    // Invalid UTF-8 is reported before invalid JSON, wherever each is.
+    expect(() => maskBuffered(Buffer.concat([Buffer.from('{"a":}'), Buffer.alloc(200_000, 0x20), Buffer.from([0xff])]), profile, 'json')).toThrow(
+      'the body is not valid UTF-8',
+    );
   });
 
   it('pass the JSON limits through', () => {
