@@ -6,16 +6,24 @@
 import type { CompiledProfile } from './compile.js';
 import type { Filter } from './triggers.js';
 
+/** One factor search, shared by the rules whose filters search for the same thing. */
+interface Finder {
+  readonly filter: Filter;
+  /** The rules it stands for, by index. */
+  readonly rules: readonly number[];
+  /** The first occurrence at or after the last position it was looked up from (Infinity: none; -1: not looked up). */
+  next: number;
+}
+
 export class ValueFilter {
   private text = '';
-  private readonly filters: readonly Filter[];
-  /** Per filter: the first occurrence at or after the last position it was looked up from (Infinity: none; -1: not looked up). */
-  private readonly next: number[];
-  /** The smallest of `next`, and the smallest occurrence end; every `next` is valid for queries at or before `floor`. */
-  private floor = -1;
-  private floorEnd = -1;
-  /** Per filter: the shortest match of its rule. */
+  private readonly finders: readonly Finder[];
+  /** The finders by `next`, nearest first; those behind a query are refreshed from the front. */
+  private readonly order: Finder[];
+  /** By rule: the shortest match. */
   private readonly minLengths: readonly number[];
+  /** Rules set to 1 in `candidates` by the last call. */
+  private readonly marked: number[] = [];
   /** False when some rule has no filter: then nothing can be ruled out. */
   readonly active: boolean;
   /**
@@ -27,18 +35,25 @@ export class ValueFilter {
   constructor(profile: CompiledProfile) {
     const filters = profile.rules.map((r) => r.filter);
     this.active = filters.length > 0 && filters.every((f) => f !== undefined);
-    this.filters = this.active ? (filters as Filter[]) : [];
+    const byKey = new Map<string, { filter: Filter; rules: number[] }>();
+    if (this.active) {
+      filters.forEach((filter, r) => {
+        const key = `${filter!.literal ?? ''}\u0000${filter!.scan.source}\u0000${filter!.scan.flags}`;
+        const entry = byKey.get(key) ?? { filter: filter!, rules: [] };
+        entry.rules.push(r);
+        byKey.set(key, entry);
+      });
+    }
+    this.finders = [...byKey.values()].map(({ filter, rules }) => ({ filter, rules, next: -1 }));
+    this.order = [...this.finders];
     this.minLengths = profile.rules.map((r) => r.minLength);
-    this.next = this.filters.map(() => -1);
-    this.candidates = new Uint8Array(profile.rules.length).fill(1);
+    this.candidates = new Uint8Array(profile.rules.length).fill(this.active ? 0 : 1);
   }
 
   /** A new chunk; positions are offsets in it. */
   begin(text: string): void {
     this.text = text;
-    this.next.fill(-1);
-    this.floor = -1;
-    this.floorEnd = -1;
+    for (const f of this.finders) f.next = -1;
   }
 
   /**
@@ -47,26 +62,31 @@ export class ValueFilter {
    */
   mayMatch(from: number, to: number): boolean {
     if (!this.active) return true; // candidates stay all 1
-    if (from <= this.floor && to < this.floorEnd) return false;
-    let floor = Infinity;
-    let floorEnd = Infinity;
-    let may = false;
-    const { candidates } = this;
-    for (let r = 0; r < this.filters.length; r++) {
-      const filter = this.filters[r]!;
-      let k = this.next[r]!;
-      if (k < from) {
-        k = find(filter, this.text, from);
-        this.next[r] = k;
+    const { order, candidates, marked } = this;
+    while (marked.length > 0) candidates[marked.pop()!] = 0;
+    // Bring every search up to `from`: the ones behind it are at the front.
+    while (order[0]!.next < from) {
+      const f = order[0]!;
+      f.next = find(f.filter, this.text, from);
+      let i = 0;
+      while (i + 1 < order.length && order[i + 1]!.next < f.next) {
+        order[i] = order[i + 1]!;
+        i++;
       }
-      const candidate = k + filter.minUnits <= to && to - from >= this.minLengths[r]! ? 1 : 0;
-      candidates[r] = candidate;
-      if (candidate === 1) may = true;
-      if (k < floor) floor = k;
-      if (k + filter.minUnits < floorEnd) floorEnd = k + filter.minUnits;
+      order[i] = f;
     }
-    this.floor = floor;
-    this.floorEnd = floorEnd;
+    let may = false;
+    for (let i = 0; i < order.length; i++) {
+      const f = order[i]!;
+      if (f.next >= to) break;
+      if (f.next + f.filter.minUnits > to) continue;
+      for (const r of f.rules) {
+        if (to - from < this.minLengths[r]!) continue;
+        candidates[r] = 1;
+        marked.push(r);
+        may = true;
+      }
+    }
     return may;
   }
 }
