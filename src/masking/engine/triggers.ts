@@ -83,8 +83,29 @@ class Analyzer {
     private readonly unicode: boolean,
   ) {}
 
+  private readonly fixedMemo = new Map<RegexNode, CharSet[] | undefined>();
+  private readonly edgeMemo = [new Map<RegexNode, CharSet[]>(), new Map<RegexNode, CharSet[]>()];
+
   /** The classes of a node that always matches the same number of characters, or undefined. */
   fixed(node: RegexNode): CharSet[] | undefined {
+    if (this.fixedMemo.has(node)) return this.fixedMemo.get(node);
+    const f = this.computeFixed(node);
+    this.fixedMemo.set(node, f);
+    return f;
+  }
+
+  /** Classes every match of the node starts with (`fromEnd`: ends with), maybe none. */
+  edge(node: RegexNode, fromEnd: boolean): CharSet[] {
+    const memo = this.edgeMemo[fromEnd ? 1 : 0]!;
+    let e = memo.get(node);
+    if (e === undefined) {
+      e = this.computeEdge(node, fromEnd);
+      memo.set(node, e);
+    }
+    return e;
+  }
+
+  private computeFixed(node: RegexNode): CharSet[] | undefined {
     switch (node.type) {
       case 'char':
         return [node.set];
@@ -117,8 +138,7 @@ class Analyzer {
     }
   }
 
-  /** Classes every match of the node starts with (`fromEnd`: ends with), maybe none. */
-  edge(node: RegexNode, fromEnd: boolean): CharSet[] {
+  private computeEdge(node: RegexNode, fromEnd: boolean): CharSet[] {
     const clip = (classes: CharSet[]): CharSet[] => (fromEnd ? classes.slice(-MAX_CLASSES) : classes.slice(0, MAX_CLASSES));
     const f = this.fixed(node);
     if (f !== undefined) return clip(f);
@@ -406,6 +426,12 @@ export function analyzeForScan(pattern: RegExp): PatternFacts {
   const factors = analyzer.factors(root);
   const flags = pattern.flags.replace(/[gyd]/g, '');
   const scanOf = (factor: Factor): Omit<Filter, 'factor'> => {
+    // Alternatives cut to one length (a prefix of a factor is one too) let scan.test give the
+    // occurrence's start, without a match array.
+    // Only when that costs little selectivity.
+    const shortest = Math.min(...factor.alts.map((classes) => classes.length));
+    const alts = [...new Map(factor.alts.map((classes) => classes.slice(0, shortest)).map((c) => [JSON.stringify(c), c])).values()];
+    if (factorRate(alts) <= 2 * factorRate(factor.alts)) factor = { ...factor, alts };
     const lengths = factor.alts.map((classes) => analyzer.units(classes));
     const fixed = lengths.every((u) => u.min === u.max && u.min === lengths[0]!.min);
     return {
