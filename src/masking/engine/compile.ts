@@ -3,7 +3,7 @@
 // parsed paths. Compiled once per profile object.
 import type { Detector, MaskAction, MaskingProfile } from '../types.js';
 import { parsePath, type FieldPath } from './paths.js';
-import { analyzeForScan, type Filter, type Trigger } from './triggers.js';
+import { analyzeForScan, lookbehindUnits, type Filter, type Trigger } from './triggers.js';
 
 export interface CompiledRule {
   readonly detector: Detector;
@@ -27,6 +27,8 @@ export interface CompiledProfile {
   readonly maxLength: number;
   /** The shortest match any rule can produce: shorter text holds none. */
   readonly minLength: number;
+  /** Code units of already released text a lookbehind may read (at least 1): what streaming keeps as context. */
+  readonly context: number;
   /**
    * Whether every replacement is JSON-safe (no quote, backslash, control character or lone
    * surrogate): true when no label has one; partial keeps whole code points of the value and
@@ -89,6 +91,7 @@ export function compileProfile(profile: MaskingProfile): CompiledProfile {
     rules,
     maxLength: rules.reduce((max, r) => Math.max(max, r.detector.maxLength), 0),
     minLength: rules.length === 0 ? 0 : Math.min(...rules.map((r) => r.minLength)),
+    context: Math.max(1, ...rules.map((r) => lookbehindUnits(r.detector.pattern))),
     jsonSafe: rules.every((r) => JSON.stringify(r.detector.label) === `"${r.detector.label}"`),
     fieldNames,
     paths,

@@ -9,9 +9,10 @@
 //   - the winner is replaced, and scanning continues at its end.
 // A position s is DECIDED once the text reaches s + maxLength (inclusive): a match there ends by
 // s + maxLength and its one-character lookahead reads at most that far, and any pattern path that
-// would read further cannot succeed (maxLength is a true bound). Lookbehind reads one character
-// before s, which the streaming caller keeps as context. So with `final` false only positions
-// before `text.length - maxLength` are decided, and nothing at or after that may be released.
+// would read further cannot succeed (maxLength is a true bound). Lookbehind reads a few
+// characters before s (one, or seven for 'Bearer '; CompiledProfile.context), which the
+// streaming caller keeps as context. So with `final` false only positions before
+// `text.length - maxLength` are decided, and nothing at or after that may be released.
 import type { MaskCounts } from '../types.js';
 import { MaskingError } from '../types.js';
 import { replacementFor } from './actions.js';
@@ -239,9 +240,13 @@ export function maskPlainJsonString(profile: CompiledProfile, content: string, c
   return profile.jsonSafe && !SURROGATE.test(content) ? `"${masked}"` : JSON.stringify(masked);
 }
 
-/** The last code point of text[0, end), kept as lookbehind context for the next scan. */
-export function contextBefore(text: string, end: number): string {
+/**
+ * The last `units` code units of text[0, end) (widened to keep a surrogate pair whole), kept as
+ * lookbehind context for the next scan.
+ */
+export function contextBefore(text: string, end: number, units = 1): string {
   if (end <= 0) return '';
-  const start = end >= 2 && isLow(text.charCodeAt(end - 1)) && isHigh(text.charCodeAt(end - 2)) ? end - 2 : end - 1;
+  let start = Math.max(0, end - units);
+  if (start > 0 && isLow(text.charCodeAt(start)) && isHigh(text.charCodeAt(start - 1))) start -= 1;
   return text.slice(start, end);
 }

@@ -8,7 +8,8 @@ import { contextBefore, maskRange } from './matches.js';
 /**
  * The string-level core, also used inside long JSON strings. Holds at most maxLength characters
  * of undecided text (+1 when a surrogate pair straddles the cut) plus one code point of already
- * released context for lookbehind: for BMP text, heldChars <= maxLength + 1.
+ * released context for lookbehind (profile.context units, one for most detectors): for BMP
+ * text, heldChars <= maxLength + context.
  */
 export class TextScanner implements TextStage {
   private context = '';
@@ -41,7 +42,7 @@ export class TextScanner implements TextStage {
     const from = this.context.length;
     const { output, releasedTo } = maskRange(this.profile, text, from, final, this.counts);
     this.pending = text.slice(releasedTo);
-    this.context = contextBefore(text, releasedTo);
+    this.context = contextBefore(text, releasedTo, this.profile.context);
     return output;
   }
 }

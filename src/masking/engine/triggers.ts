@@ -408,6 +408,33 @@ function hasBackref(node: RegexNode): boolean {
   }
 }
 
+/** Lookbehinds longer than this (or unbounded, or in a pattern that cannot be read) count as this long. */
+const MAX_LOOKBEHIND = 64;
+
+/**
+ * How far before a match its lookbehinds may read, in code units: what a streaming scan must
+ * keep of the text it already released ('Bearer ' is seven; the contract's usual is one).
+ */
+export function lookbehindUnits(pattern: RegExp): number {
+  if (pattern.flags.includes('v')) return MAX_LOOKBEHIND;
+  const unicode = pattern.flags.includes('u');
+  let root: RegexNode;
+  try {
+    root = parseRegex(pattern.source, unicode);
+  } catch {
+    return MAX_LOOKBEHIND;
+  }
+  let units = 0;
+  const visit = (node: RegexNode): void => {
+    if (node.type === 'look' && node.behind) units = Math.max(units, Math.min(lengthBounds(node.body, unicode).max, MAX_LOOKBEHIND));
+    if (node.type === 'seq') node.items.forEach(visit);
+    else if (node.type === 'alt') node.options.forEach(visit);
+    else if (node.type === 'repeat' || node.type === 'look') visit(node.body);
+  };
+  visit(root);
+  return units;
+}
+
 /** Minimum length and trigger of a pattern (its g and y flags are ignored). */
 export function analyzeForScan(pattern: RegExp): PatternFacts {
   const none: PatternFacts = { minLength: 0, filter: undefined, trigger: undefined };

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StreamingTextMasker } from '../../../../src/masking/engine/streaming-text.js';
 import { maskText } from '../../../../src/masking/engine/text.js';
-import { MaskingError } from '../../../../src/masking/types.js';
+import { DETECTORS } from '../../../../src/masking/detectors/index.js';
+import { MaskingError, type MaskingProfile } from '../../../../src/masking/types.js';
 import { email, fillerText, profileOf, splitAt, textWithPii } from './fixtures.js';
 import { outcome, runChunks } from './stream-helpers.js';
 
@@ -111,5 +112,18 @@ describe('StreamingTextMasker', () => {
     const emails = Math.ceil(injected / 2);
     expect(masker.counts).toEqual({ email: 50 * emails, card: 50 * (injected - emails) });
     expect(outBytes).toBeGreaterThan(40 * 1024 * 1024);
+  });
+
+  it("keeps as much released text as a lookbehind reads: a token right after 'Bearer ' at a cut", () => {
+    const bearer: MaskingProfile = { name: 'b', rules: [{ detector: DETECTORS.get('bearer_token')!, action: 'redact' }], fieldNames: [], fieldPaths: [] };
+    const text = `${'x'.repeat(100)}Authorization: Bearer abcdefgh12345678 ${'y'.repeat(9000)}`;
+    const whole = maskText(text, bearer).text;
+    expect(whole).not.toContain('abcdefgh12345678');
+    // The release point (8194 characters before the end of what arrived) falls on every
+    // position around the token's start for one of these cuts.
+    for (let cut = 8250; cut <= 8400; cut++) {
+      const bytes = Buffer.from(text);
+      expect(runChunks(new StreamingTextMasker(bearer), splitAt(bytes, [cut])).output.toString('utf8'), `cut at ${cut}`).toBe(whole);
+    }
   });
 });
