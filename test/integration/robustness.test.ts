@@ -47,8 +47,7 @@ const gc = runInNewContext('gc') as () => void;
 const fdCount = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
 const openStreams = async (): Promise<number> => (await server.metrics.grpcStreamsOpen.get()).values.reduce((sum, v) => sum + v.value, 0);
 
-/** Waits until `probe` holds (the server notices closed connections asynchronously). */
-// A bound on "eventually", not a performance target: generous, so a loaded machine does not fail it.
+/** Waits until `probe` holds (the server notices closed connections asynchronously); a bound, not a target. */
 async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
