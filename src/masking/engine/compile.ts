@@ -18,6 +18,8 @@ export interface CompiledRule {
   readonly filter: Filter | undefined;
   /** A pre-filter: where matches can start (see triggers.ts); undefined runs the pattern everywhere. */
   readonly trigger: Trigger | undefined;
+  /** Whether the trigger searches for the filter's factor: then a filter's occurrence is the trigger's too. */
+  readonly triggerIsFilter: boolean;
 }
 
 export interface CompiledProfile {
@@ -71,6 +73,13 @@ function compileRule(profile: MaskingProfile, detector: Detector, action: MaskAc
     minLength,
     filter,
     trigger,
+    triggerIsFilter:
+      filter !== undefined &&
+      trigger !== undefined &&
+      filter.literal === trigger.literal &&
+      filter.scan.source === trigger.scan.source &&
+      filter.scan.flags === trigger.scan.flags &&
+      filter.scanLength === trigger.scanLength,
   };
 }
 

@@ -2,7 +2,7 @@
 // step, and the checks and masking of numbers and literals.
 import type { MaskCounts } from '../types.js';
 import type { CompiledProfile } from './compile.js';
-import { maskValue } from './matches.js';
+import { maskValue, type ValueCandidates } from './matches.js';
 
 export const WHITESPACE_RUN = /[ \t\n\r]*/y;
 export const NUMBER_RUN = /[0-9eE+\-.]*/y;
@@ -34,7 +34,7 @@ export function couldBeLiteral(prefix: string): boolean {
  * A detector may match a number (a card or phone written as a JSON number): then the number is
  * written as a string holding the masked text. Returns null when nothing matched.
  */
-export function maskNumber(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
+export function maskNumber(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: ValueCandidates): string | null {
   const masked = maskValue(profile, text, counts, candidates);
   return masked === null ? null : JSON.stringify(masked);
 }

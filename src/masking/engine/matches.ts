@@ -62,9 +62,9 @@ function accepted(match: Match): boolean {
  * The rule's first candidate (the regex's match, not validated) at or after `from` that starts
  * before `horizon`, if any.
  */
-function nextCandidate(rule: CompiledRule, text: string, from: number, horizon: number): Match | null {
+function nextCandidate(rule: CompiledRule, text: string, from: number, horizon: number, hint = -1): Match | null {
   if (from >= horizon) return null;
-  if (rule.trigger !== undefined) return nextTriggered(rule, rule.trigger, text, from, horizon);
+  if (rule.trigger !== undefined) return nextTriggered(rule, rule.trigger, text, from, horizon, hint);
   const { pattern } = rule;
   pattern.lastIndex = from;
   const m = pattern.exec(text);
@@ -77,7 +77,7 @@ function nextCandidate(rule: CompiledRule, text: string, from: number, horizon: 
  * none between `at` and the first occurrence's k - hi. Those starts are tried in order by the
  * window regex, which yields exactly what the plain pattern would yield from the first of them.
  */
-function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from: number, horizon: number): Match | null {
+function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from: number, horizon: number, hint: number): Match | null {
   const { lo, hi } = trigger.factor;
   const { window, sticky, literal, scan, scanLength } = trigger;
   const last = text.length - rule.minLength;
@@ -85,7 +85,11 @@ function nextTriggered(rule: CompiledRule, trigger: Trigger, text: string, from:
   while (at < horizon && at <= last) {
     const scanFrom = at + lo > 0 ? at + lo : 0;
     let k: number;
-    if (literal !== undefined) {
+    if (hint >= scanFrom) {
+      // The caller already knows the first occurrence at or after `from`.
+      k = hint;
+      hint = -1;
+    } else if (literal !== undefined) {
       k = text.indexOf(literal, scanFrom);
       if (k < 0) return null;
     } else if (scanLength !== undefined) {
@@ -148,20 +152,30 @@ const scratch: (Match | null | undefined)[][] = [];
  * digits inside an IBAN, for a card) are never computed. The outcome is the one the semantics
  * above describe, validating every rule's candidates in turn.
  */
-function replaceMatches(profile: CompiledProfile, text: string, from: number, horizon: number, counts: MaskCounts, candidates?: Uint8Array): string | null {
+function replaceMatches(
+  profile: CompiledProfile,
+  text: string,
+  from: number,
+  horizon: number,
+  counts: MaskCounts,
+  only?: ValueCandidates,
+): string | null {
   const { rules } = profile;
-  // undefined: not searched yet; null: none before the horizon (valid for any later scan
-  // position); a Match: the rule's first candidate at or after the position it was searched from.
-  const next = (scratch[rules.length] ??= new Array<Match | null | undefined>(rules.length).fill(undefined));
-  for (let i = 0; i < rules.length; i++) next[i] = candidates !== undefined && candidates[i] === 0 ? null : undefined;
+  const n = only === undefined ? rules.length : only.count;
+  // By position in `only` (or rule): undefined: not searched yet; null: none before the horizon
+  // (valid for any later scan position); a Match: the first candidate at or after the position
+  // it was searched from.
+  const next = (scratch[n] ??= new Array<Match | null | undefined>(n));
+  for (let i = 0; i < n; i++) next[i] = undefined;
   let out: string | null = null;
   let p = from;
   for (;;) {
     let first = Infinity;
-    for (let i = 0; i < rules.length; i++) {
+    for (let i = 0; i < n; i++) {
       let c = next[i];
       if (c === undefined || (c !== null && c.start < p)) {
-        c = nextCandidate(rules[i]!, text, p, horizon);
+        const rule = rules[only === undefined ? i : only.rules[i]!]!;
+        c = c === undefined && only !== undefined ? nextCandidate(rule, text, p, horizon, only.firstFactor[i]) : nextCandidate(rule, text, p, horizon);
         next[i] = c;
       }
       if (c !== null && c.start < first) first = c.start;
@@ -169,13 +183,13 @@ function replaceMatches(profile: CompiledProfile, text: string, from: number, ho
     if (first === Infinity) break;
     // Check the candidates at the earliest start; a rejected one searches on from the next character.
     let best: Match | null = null;
-    for (let i = 0; i < rules.length; i++) {
+    for (let i = 0; i < n; i++) {
       const c = next[i];
       if (c === null || c === undefined || c.start !== first) continue;
       if (accepted(c)) {
         if (best === null || c.end > best.end) best = c;
       } else {
-        next[i] = nextCandidate(rules[i]!, text, stepFrom(rules[i]!, text, first), horizon);
+        next[i] = nextCandidate(c.rule, text, stepFrom(c.rule, text, first), horizon);
       }
     }
     if (best === null) continue;
@@ -185,7 +199,7 @@ function replaceMatches(profile: CompiledProfile, text: string, from: number, ho
     counts[name] = (counts[name] ?? 0) + 1;
     p = best.end;
   }
-  for (let i = 0; i < rules.length; i++) next[i] = undefined; // let the matches go
+  for (let i = 0; i < n; i++) next[i] = undefined; // let the matches go
   scanEnd = p;
   return out;
 }
@@ -214,14 +228,25 @@ export function maskRange(profile: CompiledProfile, text: string, from: number, 
 }
 
 /**
+ * Which rules a caller knows may match in a value (indices into the profile's rules, ascending;
+ * the others certainly do not), and for each the value offset of the first occurrence of its
+ * trigger factor, or -1.
+ */
+export interface ValueCandidates {
+  /** The first `count` entries hold them. */
+  readonly rules: readonly number[];
+  readonly firstFactor: readonly number[];
+  readonly count: number;
+}
+
+/**
  * A whole value (a JSON string's content, a number): its masked form, or null when nothing in
  * it matched. The same as maskRange(profile, text, 0, true, counts), minus the allocations for
- * the common case of nothing to mask. `candidates` (by rule, 0 or 1) may rule out rules known to
- * have no match in the value.
+ * the common case of nothing to mask; `candidates` narrows the rules to run.
  */
-export function maskValue(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
+export function maskValue(profile: CompiledProfile, text: string, counts: MaskCounts, candidates?: ValueCandidates): string | null {
   if (text.length < profile.minLength || profile.rules.length === 0) return null;
-  const masked = replaceMatches(profile, text, 0, text.length, counts, candidates);
+  const masked = candidates === undefined ? replaceMatches(profile, text, 0, text.length, counts) : replaceMatches(profile, text, 0, text.length, counts, candidates);
   if (masked === null) return null;
   return scanEnd < text.length ? masked + text.slice(scanEnd) : masked;
 }
@@ -234,7 +259,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
  * built directly when nothing in it needs escaping (the replacements are JSON-safe and there is
  * no surrogate, which JSON.stringify would escape if it stood alone).
  */
-export function maskPlainJsonString(profile: CompiledProfile, content: string, counts: MaskCounts, candidates?: Uint8Array): string | null {
+export function maskPlainJsonString(profile: CompiledProfile, content: string, counts: MaskCounts, candidates?: ValueCandidates): string | null {
   const masked = maskValue(profile, content, counts, candidates);
   if (masked === null) return null;
   return profile.jsonSafe && !SURROGATE.test(content) ? `"${masked}"` : JSON.stringify(masked);

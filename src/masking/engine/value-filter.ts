@@ -4,6 +4,7 @@
 // value: for each rule the next occurrence at or after the value being checked is remembered, so
 // a factor search runs about once per occurrence in the chunk rather than once per value per rule.
 import type { CompiledProfile } from './compile.js';
+import type { ValueCandidates } from './matches.js';
 import type { Filter } from './triggers.js';
 
 /** One factor search, shared by the rules whose filters search for the same thing. */
@@ -22,15 +23,19 @@ export class ValueFilter {
   private readonly order: Finder[];
   /** By rule: the shortest match. */
   private readonly minLengths: readonly number[];
-  /** Rules set to 1 in `candidates` by the last call. */
-  private readonly marked: number[] = [];
+  /** By rule: whether its trigger searches for its filter's factor. */
+  private readonly shared: readonly boolean[];
   /** False when some rule has no filter: then nothing can be ruled out. */
   readonly active: boolean;
+  private readonly found: { rules: number[]; firstFactor: number[]; count: number } = { rules: [], firstFactor: [], count: 0 };
+
   /**
-   * After mayMatch returned true: 1 for each rule that may match in the range, 0 for the others
-   * (by rule index, for maskValue).
+   * After mayMatch returned true: the rules that may match in the range and where their trigger
+   * factor first occurs in it, for maskValue; undefined when the filter rules nothing out.
    */
-  readonly candidates: Uint8Array;
+  get candidates(): ValueCandidates | undefined {
+    return this.active ? this.found : undefined;
+  }
 
   constructor(profile: CompiledProfile) {
     const filters = profile.rules.map((r) => r.filter);
@@ -47,7 +52,7 @@ export class ValueFilter {
     this.finders = [...byKey.values()].map(({ filter, rules }) => ({ filter, rules, next: -1 }));
     this.order = [...this.finders];
     this.minLengths = profile.rules.map((r) => r.minLength);
-    this.candidates = new Uint8Array(profile.rules.length).fill(this.active ? 0 : 1);
+    this.shared = profile.rules.map((r) => r.triggerIsFilter);
   }
 
   /** A new chunk; positions are offsets in it. */
@@ -61,9 +66,9 @@ export class ValueFilter {
    * certainly holds none. Within a chunk, `from` must not decrease from one call to the next.
    */
   mayMatch(from: number, to: number): boolean {
-    if (!this.active) return true; // candidates stay all 1
-    const { order, candidates, marked } = this;
-    while (marked.length > 0) candidates[marked.pop()!] = 0;
+    if (!this.active) return true;
+    const { order, found: candidates } = this;
+    candidates.count = 0;
     // Bring every search up to `from`: the ones behind it are at the front.
     while (order[0]!.next < from) {
       const f = order[0]!;
@@ -82,8 +87,15 @@ export class ValueFilter {
       if (f.next + f.filter.minUnits > to) continue;
       for (const r of f.rules) {
         if (to - from < this.minLengths[r]!) continue;
-        candidates[r] = 1;
-        marked.push(r);
+        // In rule order (ties between rules go to the first); a handful at most.
+        let at = candidates.count++;
+        while (at > 0 && candidates.rules[at - 1]! > r) {
+          candidates.rules[at] = candidates.rules[at - 1]!;
+          candidates.firstFactor[at] = candidates.firstFactor[at - 1]!;
+          at--;
+        }
+        candidates.rules[at] = r;
+        candidates.firstFactor[at] = this.shared[r] ? f.next - from : -1;
         may = true;
       }
     }
