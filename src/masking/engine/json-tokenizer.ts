@@ -64,9 +64,12 @@ const C_RBRACE = 0x7d;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
-/** Control characters JSON allows nowhere (tab, line feed and carriage return are whitespace outside strings). */
-// eslint-disable-next-line no-control-regex -- that is the point
-const NEVER_ALLOWED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+/**
+ * Control characters JSON allows nowhere (tab, line feed and carriage return are whitespace
+ * outside strings). Looked for one by one: 29 indexOf calls (memchr) take half the time of one
+ * scan with a character class.
+ */
+const NEVER_ALLOWED = Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).filter((c) => c !== '\t' && c !== '\n' && c !== '\r');
 
 /** The characters NUMBER_RUN takes: [0-9eE+\-.]. */
 const NUMBER_CHARS = new Uint8Array(128);
@@ -78,8 +81,12 @@ function findSpecial(text: string, s: number, from: number): number {
     const k = text.indexOf(s === 0 ? '\\' : s === 1 ? '\n' : s === 2 ? '\r' : '\t', from);
     return k < 0 ? Infinity : k;
   }
-  NEVER_ALLOWED.lastIndex = from;
-  return NEVER_ALLOWED.test(text) ? NEVER_ALLOWED.lastIndex - 1 : Infinity;
+  let first = Infinity;
+  for (const c of NEVER_ALLOWED) {
+    const k = text.indexOf(c, from);
+    if (k >= 0 && k < first) first = k;
+  }
+  return first;
 }
 
 /**

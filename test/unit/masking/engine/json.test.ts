@@ -97,6 +97,15 @@ describe('maskJson', () => {
     expect(() => JSON.parse(text)).toThrow();
   });
 
+  it('rejects every raw control character inside a key or a string, wherever the string is', () => {
+    for (let code = 0; code < 0x20; code++) {
+      const c = String.fromCharCode(code);
+      for (const text of [`["a${c}b"]`, `{"k${c}": 1}`, `[${'"ok", '.repeat(50)}"${'x'.repeat(30)}${c}"]`, `["${c}"]`]) {
+        expect(() => maskJson(text, profile), `U+${code.toString(16).padStart(4, '0')} in ${JSON.stringify(text)}`).toThrow(MaskingError);
+      }
+    }
+  });
+
   it('says where the JSON is invalid', () => {
     expect(() => maskJson('{"a":}', profile)).toThrow('invalid JSON at character 5: expected a value, found "}"');
     expect(() => maskJson('{"a": 1', profile)).toThrow(/ends early: 1 container/);
