@@ -58,7 +58,7 @@ export interface PatternFacts {
   readonly minLength: number;
   /** A factor to rule out whole values (or chunks) that cannot hold a match. */
   readonly filter: Filter | undefined;
-  /** A factor to drive the scan for matches (see nextMatch in matches.ts). */
+  /** A factor to drive the search for matches (see nextTriggered in matches.ts). */
   readonly trigger: Trigger | undefined;
 }
 
@@ -320,7 +320,7 @@ function setRate(set: CharSet): number {
 const overlaps = (a: CharSet, b: CharSet): boolean => a.some(([alo, ahi]) => b.some(([blo, bhi]) => alo <= bhi && blo <= ahi));
 
 /** Expected occurrences per character; neighbouring classes that overlap are assumed to cluster. */
-export function factorRate(alts: readonly (readonly CharSet[])[]): number {
+function factorRate(alts: readonly (readonly CharSet[])[]): number {
   let total = 0;
   for (const classes of alts) {
     let rate = 1;
@@ -355,7 +355,7 @@ function best(factors: readonly Factor[], placed = true): Factor | undefined {
 const hex = (cp: number, unicode: boolean): string => (unicode ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`);
 
 /** A character class matching the set (with the pattern's flags; under i it may match more, never less). */
-export function classSource(set: CharSet, unicode: boolean): string {
+function classSource(set: CharSet, unicode: boolean): string {
   if (set.length === 0) return '[]';
   return `[${set.map(([lo, hi]) => (lo === hi ? hex(lo, unicode) : `${hex(lo, unicode)}-${hex(hi, unicode)}`)).join('')}]`;
 }
