@@ -93,9 +93,9 @@ describe('fail closed: residency-gate unreachable', () => {
 });
 
 // Control for the test above: the same config with only failure_mode_allow flipped (on ext_authz
-// and ext_proc) lets the
-// requests through. This shows that the 403s come from that setting (not from broken wiring), that
-// the renderer's ports and the routes are right, and that Envoy replaces a client's x-request-id.
+// and ext_proc) lets the requests through. This shows that the 403s come from that setting (not
+// from broken wiring), that the renderer's ports and the routes are right, and that Envoy replaces
+// a client's x-request-id.
 describe('control: the same config failing open', () => {
   let eu: RecordingUpstream;
   let us: RecordingUpstream;
