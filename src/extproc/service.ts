@@ -2,6 +2,12 @@
 // strictly in order (each answer before the next message is looked at); the stream ends with OK
 // only after every message has its answer, and with a gRPC error on anything unexpected, so Envoy
 // never continues unprocessed (DESIGN.md §5).
+//
+// The stream is closed from our side as soon as the exchange is recorded and its last answer
+// written. Waiting for Envoy's half-close instead loses a race: Envoy finishes the HTTP exchange
+// first and resets the still-open stream, one RST_STREAM per request, and Node's HTTP/2 stack
+// (nghttp2's rapid-reset guard: a burst of 1,000, then about 33 a second) answers a sustained
+// stream of resets with GOAWAY, failing every Check and exchange then in flight on that connection.
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest__Output } from '../envoy/generated/envoy/service/ext_proc/v3/ProcessingRequest.js';
 import type { ProcessingResponse } from '../envoy/generated/envoy/service/ext_proc/v3/ProcessingResponse.js';
@@ -29,6 +35,12 @@ export function createExtProcHandlers(deps: ExtProcDependencies): ExternalProces
       let chain: Promise<void> = Promise.resolve();
       let inFlight = 0;
       let failed = false;
+      let ended = false;
+      const endOk = (): void => {
+        if (ended || failed) return;
+        ended = true;
+        call.end();
+      };
 
       const fail = (err: unknown): void => {
         if (failed) return;
@@ -42,6 +54,11 @@ export function createExtProcHandlers(deps: ExtProcDependencies): ExternalProces
 
       call.on('data', (message: ProcessingRequest__Output) => {
         if (failed) return;
+        if (ended) {
+          // Only after the response ended or the exchange was blocked: nothing of it is left to pass.
+          deps.logger.warn({ type: message.request }, 'ext_proc message after the exchange was finished; ignored');
+          return;
+        }
         if (++inFlight >= MAX_IN_FLIGHT) call.pause();
         chain = chain
           .then(async () => {
@@ -49,7 +66,9 @@ export function createExtProcHandlers(deps: ExtProcDependencies): ExternalProces
             const started = performance.now();
             const answer = await processor.handle(message);
             deps.observeMessage?.(message.request, performance.now() - started);
-            if (!failed) call.write(answer);
+            if (failed || ended) return;
+            call.write(answer);
+            if (processor.finished) endOk();
           })
           .catch(fail)
           .finally(() => {
@@ -59,9 +78,9 @@ export function createExtProcHandlers(deps: ExtProcDependencies): ExternalProces
       call.on('end', () => {
         // Envoy half-closed: answer what is queued, record the exchange, then close with OK.
         chain = chain.then(async () => {
-          if (failed) return;
+          if (failed || ended) return;
           await processor.close();
-          call.end();
+          endOk();
         });
       });
       call.on('cancelled', () => {
