@@ -6,8 +6,9 @@ import { isObject, obj } from './json.js';
 import { lintClusters, lintRouteRegions, staticClusters, UnknownRegionUses } from './regions.js';
 import { Report } from './report.js';
 import { lintRouteTable } from './routes.js';
+import { lintRuntime, runningExtProc } from './runtime.js';
 import type { Finding, LintOptions } from './types.js';
-import { connectionManagers, routeTable } from './walk.js';
+import { connectionManagers, routeTable, type ConnectionManager, type HttpFilter } from './walk.js';
 
 export { RULES, type Finding, type LintOptions, type LintPolicy, type RuleId, type Severity } from './types.js';
 export { lintPolicyOf } from './policy.js';
@@ -25,8 +26,11 @@ export function lintEnvoy(bootstrap: unknown, options: LintOptions = {}): Findin
   const report = new Report();
   const clusters = staticClusters(bootstrap);
   const unknown = new UnknownRegionUses();
+  let extProc: { filter: HttpFilter; cm: ConnectionManager } | undefined;
   for (const cm of connectionManagers(bootstrap)) {
     const table = routeTable(cm);
+    const running = extProc === undefined ? runningExtProc(cm, table) : undefined;
+    if (running !== undefined) extProc = { filter: running, cm };
     lintConnectionManager(cm, table, report, policy);
     if (table === undefined) continue;
     lintRouteTable(cm, table, report, policy);
@@ -34,6 +38,7 @@ export function lintEnvoy(bootstrap: unknown, options: LintOptions = {}): Findin
   }
   lintClusters(clusters, report, policy);
   unknown.report(report);
+  lintRuntime(bootstrap, extProc, report);
   for (const key of ['lds_config', 'cds_config'] as const) {
     if (obj(dynamic, key) === undefined) continue;
     const what = key === 'lds_config' ? 'listeners (and their filters and routes)' : 'clusters (and their endpoints and regions)';

@@ -12,6 +12,7 @@ export const RULES = {
   'buffered-partial': { severity: 'error', summary: 'ext_proc BUFFERED_PARTIAL body mode: what exceeds the buffer passes unprocessed' },
   'body-mode-none': { severity: 'error', summary: 'ext_proc does not send a body (mode NONE or left out): it passes unmasked and unhashed' },
   'observability-mode': { severity: 'error', summary: 'ext_proc observability_mode: every mutation (masking) is ignored' },
+  'ext-proc-stream-resets': { severity: 'warning', summary: 'ext_proc runs without ext_proc_graceful_grpc_close: Envoy resets every stream, and under load the gRPC server answers with GOAWAY' },
   'filter-enabled-fraction': { severity: 'error', summary: 'ext_authz filter_enabled / filter_enabled_metadata without deny_at_disable' },
   'status-on-error': { severity: 'error', summary: 'status_on_error below 400: a failed check looks like a success or a redirect' },
   'per-route-disabled': { severity: 'error', summary: 'a route, virtual host or route table switches ext_authz (error) or ext_proc (warning) off' },

@@ -1,11 +1,13 @@
 // envoy/gateway: SecurityPolicy (ext_authz) and EnvoyExtensionPolicy (ext_proc) target the same
 // HTTPRoute, reach the residency-gate Service through a ReferenceGrant that allows exactly them,
-// carry envoy.yaml's settings, and name a target residency-gate's config knows. Also the CEL rules
+// carry envoy.yaml's settings, and name a target residency-gate's config knows; the EnvoyProxy
+// patches the bootstrap with envoy.yaml's runtime layer. Also the CEL rules
 // (x-kubernetes-validations) of the two CRDs that the JSON-schema check in crd-schemas.test.ts
 // cannot evaluate.
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
+import { lintEnvoy } from '../../../src/lint/index.js';
 import { at, httpFilter, list, loadYaml, loadYamlDocuments, nameOf, namespaceOf, obj, one, type Json, type JsonObject, type Manifest } from './support.js';
 
 const load = (f: string): Manifest[] => loadYamlDocuments(`envoy/gateway/${f}`);
@@ -13,6 +15,7 @@ const route = one(load('httproute.yaml'), 'gateway.networking.k8s.io/v1/HTTPRout
 const security = one(load('security-policy.yaml'), 'gateway.envoyproxy.io/v1alpha1/SecurityPolicy');
 const extension = one(load('extension-policy.yaml'), 'gateway.envoyproxy.io/v1alpha1/EnvoyExtensionPolicy');
 const grant = one(load('reference-grant.yaml'), 'gateway.networking.k8s.io/v1beta1/ReferenceGrant');
+const envoyProxy = one(load('envoy-proxy.yaml'), 'gateway.envoyproxy.io/v1alpha1/EnvoyProxy');
 const configMap = one(load('residency-gate-config.yaml'), 'v1/ConfigMap');
 const service = one(loadYamlDocuments('envoy/istio/residency-gate.yaml'), 'v1/Service', 'residency-gate');
 const reference = loadYaml('envoy/envoy.yaml');
@@ -104,6 +107,44 @@ describe('Envoy Gateway: settings as in envoy/envoy.yaml', () => {
     expect(attributes.length).toBeGreaterThan(0);
     expect(at(extProc, 'processingMode', 'response', 'attributes')).toEqual(attributes);
     expect(extProc.shadowMode).toBeUndefined();
+  });
+});
+
+describe("Envoy Gateway: the EnvoyProxy adds envoy.yaml's runtime layer to the bootstrap", () => {
+  const bootstrap = obj(spec(envoyProxy).bootstrap);
+  const patches = list(bootstrap.jsonPatches).map((p) => obj(p));
+
+  it('a JSONPatch with patches (CEL: JSONPatch needs jsonPatches, the other types a value)', () => {
+    expect(bootstrap.type).toBe('JSONPatch');
+    expect(patches.length).toBeGreaterThan(0);
+    expect(bootstrap.value).toBeUndefined();
+  });
+
+  it("appends a static layer equal to envoy.yaml's, under a name of its own", () => {
+    expect(patches).toHaveLength(1);
+    const [patch] = patches;
+    expect(patch!.op).toBe('add');
+    expect(patch!.path).toBe('/layered_runtime/layers/-');
+    const layer = obj(patch!.value);
+    expect(layer.static_layer).toEqual(at(reference, 'layered_runtime', 'layers', 0, 'static_layer'));
+    expect(at(layer, 'static_layer', 'envoy.reloadable_features.ext_proc_graceful_grpc_close')).toBe(true);
+    // Envoy refuses two layers with one name; Envoy Gateway's default bootstrap has "global_config".
+    expect(layer.name).toBe('residency-gate-static');
+  });
+
+  it('sits in the namespace of the Gateway the HTTPRoute attaches to (Gateway infrastructure.parametersRef)', () => {
+    const parents = list(spec(route).parentRefs).map((p) => obj(p));
+    expect(parents.every((p) => (p.namespace ?? namespaceOf(route)) === namespaceOf(envoyProxy))).toBe(true);
+  });
+
+  it('patched into a bootstrap with an ext_proc filter and Envoy Gateway\'s global_config layer, lint-envoy finds no stream resets', () => {
+    const base = structuredClone(reference) as JsonObject;
+    base.layered_runtime = { layers: [{ name: 'global_config', static_layer: { 're2.max_program_size.error_level': 4294967295 } }] };
+    const before = lintEnvoy(base).map((f) => f.rule);
+    expect(before).toContain('ext-proc-stream-resets');
+    // RFC 6902 add, at the end of the array ("-").
+    list(at(base, 'layered_runtime', 'layers')).push(structuredClone(patches[0]!.value!));
+    expect(lintEnvoy(base).map((f) => f.rule)).not.toContain('ext-proc-stream-resets');
   });
 });
 

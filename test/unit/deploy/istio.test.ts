@@ -145,12 +145,27 @@ describe('Istio: ext_proc EnvoyFilter', () => {
   });
 
   it("then adds envoy.yaml's rbac guard, also before the router (so after ext_proc)", () => {
-    const patches = list(at(spec(envoyFilter), 'configPatches')).map((p) => obj(p));
+    const patches = list(at(spec(envoyFilter), 'configPatches')).map((p) => obj(p)).filter((p) => p.applyTo === 'HTTP_FILTER');
     expect(patches.map((p) => at(p, 'patch', 'value', 'name'))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.rbac']);
     const guard = patches[1]!;
     expect({ ...guard, patch: null }).toEqual({ ...patch, patch: null });
     expect(at(guard, 'patch', 'operation')).toBe('INSERT_BEFORE');
     expect(at(guard, 'patch', 'value', 'typed_config')).toEqual(httpFilter(loadYaml('envoy/envoy.yaml'), 'envoy.filters.http.rbac'));
+  });
+
+  it("and merges envoy.yaml's runtime layer into the bootstrap: Envoy closes ext_proc streams instead of resetting them", () => {
+    const patches = list(at(spec(envoyFilter), 'configPatches')).map((p) => obj(p));
+    expect(patches.map((p) => p.applyTo)).toEqual(['HTTP_FILTER', 'HTTP_FILTER', 'BOOTSTRAP']);
+    const bootstrap = patches[2]!;
+    // Istio applies BOOTSTRAP patches with MERGE only (proto merge: the layer is appended).
+    expect(at(bootstrap, 'patch', 'operation')).toBe('MERGE');
+    expect(Object.keys(obj(at(bootstrap, 'patch', 'value')))).toEqual(['layered_runtime']);
+    const layers = list(at(bootstrap, 'patch', 'value', 'layered_runtime', 'layers')).map((l) => obj(l));
+    expect(layers).toHaveLength(1);
+    // Envoy refuses two layers with one name: not Istio's "global config" or "admin".
+    expect(layers[0]!.name).toBe('residency-gate-static');
+    expect(layers[0]!.static_layer).toEqual(obj(at(loadYaml('envoy/envoy.yaml'), 'layered_runtime', 'layers', 0, 'static_layer')));
+    expect(at(layers[0]!, 'static_layer', 'envoy.reloadable_features.ext_proc_graceful_grpc_close')).toBe(true);
   });
 
 });

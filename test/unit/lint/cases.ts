@@ -49,6 +49,8 @@ function addXds(c: Obj): void {
 }
 const extProcOff = { '@type': T('envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute'), disabled: true };
 const removeGuard = (c: Obj): void => void filters(c).splice(2, 1);
+const GRACEFUL_CLOSE = 'envoy.reloadable_features.ext_proc_graceful_grpc_close';
+const runtimeLayers = (c: Obj): Obj[] => list(c, ['layered_runtime', 'layers']) as Obj[];
 
 function variant(name: string, change: (c: Obj) => void, expected: readonly Expected[], policy = false): LintCase {
   const config = loadFixture('clean.yaml');
@@ -146,6 +148,29 @@ export const CASES: readonly LintCase[] = [
     ['cross-region-cluster', 'error', `${C(1)}.load_assignment.endpoints[1].locality.region`],
   ]),
   variant('generate_request_id: false', (c) => void (hcm(c).generate_request_id = false), [['request-id-from-client', 'warning', `${HCM}.generate_request_id`]]),
+  variant('no layered_runtime: Envoy resets every ext_proc stream', (c) => void delete c.layered_runtime, [['ext-proc-stream-resets', 'warning', 'layered_runtime']]),
+  variant('a later static layer turns graceful close off', (c) => {
+    runtimeLayers(c).push({ name: 'override', static_layer: { [GRACEFUL_CLOSE]: false } });
+  }, [['ext-proc-stream-resets', 'warning', `layered_runtime.layers[1].static_layer["${GRACEFUL_CLOSE}"]`]]),
+  variant('a later static layer turns graceful close back on', (c) => {
+    runtimeLayers(c).push({ name: 'turned-off', static_layer: { [GRACEFUL_CLOSE]: false } }, { name: 'turned-on', static_layer: { [GRACEFUL_CLOSE]: 'true' } });
+  }, []),
+  variant('graceful close as nested keys, the string "true"', (c) => {
+    runtimeLayers(c)[0] = { name: 'static', static_layer: { envoy: { reloadable_features: { ext_proc_graceful_grpc_close: 'true' } } } };
+  }, []),
+  variant('runtime layers, none setting graceful close (an admin layer cannot be read)', (c) => {
+    c.layered_runtime = { layers: [{ name: 'static', static_layer: { 're2.max_program_size.error_level': 200 } }, { name: 'admin', admin_layer: {} }] };
+  }, [['ext-proc-stream-resets', 'warning', 'layered_runtime.layers']]),
+  variant('ext_proc disabled by default, no runtime layer, no route turning it on', (c) => {
+    delete c.layered_runtime;
+    filters(c)[1]!.disabled = true;
+  }, [['ext-proc-missing', 'warning', `${F(1)}.disabled`]]),
+  variant('ext_proc disabled by default and turned on by a route, no runtime layer', (c) => {
+    delete c.layered_runtime;
+    filters(c)[1]!.disabled = true;
+    // Any per-route config for a filter that is disabled in http_filters turns it on there.
+    perFilter(route(c, 0))['envoy.filters.http.ext_proc'] = { '@type': T('envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute'), overrides: { async_mode: false } };
+  }, [['ext-proc-missing', 'warning', `${F(1)}.disabled`], ['ext-proc-stream-resets', 'warning', 'layered_runtime']]),
   variant('filter_enabled with deny_at_disable', (c) => {
     Object.assign(filter(c, 0), {
       filter_enabled: { default_value: { numerator: 50, denominator: 'HUNDRED' }, runtime_key: 'residency.ext_authz.enabled' },

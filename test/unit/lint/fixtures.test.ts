@@ -26,6 +26,7 @@ const EXPECTED: Record<string, { plain: readonly Expected[]; policy?: readonly E
     plain: [E('body-mode-none', `${F(1)}.typed_config.processing_mode.request_body_mode`), E('body-mode-none', `${F(1)}.typed_config.processing_mode.response_body_mode`)],
   },
   'observability-mode.yaml': { plain: [E('observability-mode', `${F(1)}.typed_config.observability_mode`)] },
+  'ext-proc-stream-resets.yaml': { plain: [W('ext-proc-stream-resets', 'layered_runtime')] },
   'filter-enabled-fraction.yaml': { plain: [E('filter-enabled-fraction', `${F(0)}.typed_config.filter_enabled`)] },
   'status-on-error.yaml': { plain: [E('status-on-error', `${F(0)}.typed_config.status_on_error.code`)] },
   'per-route-disabled.yaml': {

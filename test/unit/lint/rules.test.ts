@@ -25,6 +25,26 @@ describe('lint-envoy rules', () => {
     expect(lint(odd).map(([rule]) => rule)).toEqual(['ext-authz-missing', 'ext-proc-missing']);
   });
 
+  it('ext-proc-stream-resets says what happens and what to add', () => {
+    const config = loadFixture('ext-proc-stream-resets.yaml');
+    expect(lintEnvoy(config).map((f) => f.message)).toEqual([
+      'ext_proc "envoy.filters.http.ext_proc" (listener "ingress", filter chain 0) runs without envoy.reloadable_features.ext_proc_graceful_grpc_close: ' +
+        "Envoy resets every ext_proc stream (RST_STREAM) when its HTTP exchange ends; under sustained load the gRPC server's HTTP/2 stack answers the resets with GOAWAY, " +
+        'and the requests in flight on that connection fail with 403; ' +
+        'add layered_runtime: { layers: [ { name: static, static_layer: { envoy.reloadable_features.ext_proc_graceful_grpc_close: true } } ] } (as in envoy/envoy.yaml)',
+    ]);
+    // Envoy's layering: the last layer that sets the flag decides.
+    config.layered_runtime = {
+      layers: [
+        { name: 'turned-on', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } },
+        { name: 'turned-off', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': 'false' } },
+      ],
+    };
+    const [finding] = lintEnvoy(config);
+    expect(finding?.path).toBe('layered_runtime.layers[1].static_layer["envoy.reloadable_features.ext_proc_graceful_grpc_close"]');
+    expect(finding?.message).toMatch(/runs, but the last static runtime layer that sets envoy\.reloadable_features\.ext_proc_graceful_grpc_close sets it to "false": Envoy resets .*; set it to true$/);
+  });
+
   it('says why in each message, naming the filter, route or cluster', () => {
     const c = CASES.find((x) => x.name.startsWith('a pinned route mirrored'))!;
     const [finding] = lintEnvoy(c.config);
