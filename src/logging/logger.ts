@@ -1,26 +1,13 @@
-// pino, JSON lines. Tokens, cookies and masked values are redacted by path before anything is
-// written, in case a header map or a masking result ever reaches a log call. Each Check and each
-// ext_proc exchange logs through a child logger that carries its request id (and decision).
+// pino, JSON lines. Tokens, cookies and masked values are redacted (redact.ts) before anything is
+// written, in case a header map or a masking result ever reaches a log call. Lines about one
+// request carry its request id (and decision): a child logger per ext_proc exchange; a Check's
+// one decision line sets the same fields itself.
 import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
+import { stdoutDestination } from './destination.js';
+import { secretRedactor } from './redact.js';
 
 export type { Logger };
-
-const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-residency-token'];
-
-/** Paths pino blanks out; `extraHeaders` adds e.g. the configured identity.token_header. */
-export function redactPaths(extraHeaders: readonly string[] = []): string[] {
-  const headers = [...new Set([...SECRET_HEADERS, ...extraHeaders.map((h) => h.toLowerCase())])];
-  const paths: string[] = [];
-  for (const h of headers) {
-    const key = /^[a-z_$][a-z0-9_$]*$/i.test(h) ? `.${h}` : `["${h}"]`;
-    paths.push(`headers${key}`, `*.headers${key}`, `request.headers${key}`);
-  }
-  // Tokens under any name we use, and whatever a masker replaced: the point of masking is that
-  // the original never leaves, logs included.
-  for (const key of ['token', 'access_token', 'id_token', 'masked_values', 'original', 'unmasked']) paths.push(key, `*.${key}`);
-  return paths;
-}
 
 export interface CreateLoggerOptions {
   /** Headers to redact besides the usual ones (the configured token header). */
@@ -30,12 +17,13 @@ export interface CreateLoggerOptions {
 }
 
 export function createLogger(level: string, destination?: DestinationStream, options: CreateLoggerOptions = {}): Logger {
-  const base: LoggerOptions = { level, base: { service: 'residency-gate' }, redact: { paths: redactPaths(options.redactHeaders), censor: '[redacted]' } };
+  const redact = secretRedactor(options.redactHeaders);
+  const base: LoggerOptions = { level, base: { service: 'residency-gate' }, formatters: { log: redact, bindings: redact } };
   const pretty = options.pretty === true || (options.pretty === 'auto' && process.stdout.isTTY === true);
   if (destination === undefined && pretty && prettyAvailable()) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard' } } });
   }
-  return pino(base, destination);
+  return pino(base, destination ?? stdoutDestination());
 }
 
 /** pino-pretty is optional: not a dependency; used only where someone installed it. */

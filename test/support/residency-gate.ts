@@ -24,14 +24,16 @@ export interface GateOptions {
   readonly timeoutMs?: number;
   /** `serve --workers N`; unset: the default (one worker per core). */
   readonly workers?: number;
+  /** Run the built CLI (dist/, `npm run build`) as the package's bin does, instead of src/ through tsx. */
+  readonly built?: boolean;
 }
 
 export async function startResidencyGate(configYaml: string, options: GateOptions | number = {}): Promise<RunningGate> {
-  const { timeoutMs = 15_000, workers } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 15_000, workers, built = false } = typeof options === 'number' ? { timeoutMs: options } : options;
   const dir = await mkdtemp(join(tmpdir(), 'rg-serve-'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, configYaml);
-  const child = spawn(process.execPath, [...(process.env.RG_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile, ...(workers === undefined ? [] : ['--workers', String(workers)])], {
+  const child = spawn(process.execPath, [...(process.env.RG_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(built ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']), 'serve', '--config', configFile, ...(workers === undefined ? [] : ['--workers', String(workers)])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
