@@ -21,8 +21,8 @@ import { startResidencyGate } from '../test/support/residency-gate.js';
 import { renderVariant, type EnvoyVariant } from './lib/envoy-variants.js';
 import { mintToken, mintTokens, piiJson, ROUTE, writeCheckRequests } from './lib/fixtures.js';
 import { runFortio, runGhz, type LoadResult } from './lib/loadgen.js';
-import { cpuSeconds } from './lib/proc.js';
-import { startUpstream } from './lib/processes.js';
+import { cpuSeconds, rssBytes } from './lib/proc.js';
+import { buildDist, startUpstream } from './lib/processes.js';
 import { ensureEnvoyBin, ensureTools, ROOT } from './lib/tools.js';
 
 const SCENARIOS = ['check-repeated', 'check-fresh', 'extproc-1KiB', 'extproc-headers', 'envoy-authz'] as const;
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
     raw.policy.masking = [{ profile: 'pii', targets: [ROUTE.target] }];
     if (!values['no-profile']) process.env.RG_NODE_FLAGS = `${process.env.RG_NODE_FLAGS ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`;
+    if (!values.source) buildDist();
     const gate = await startResidencyGate(stringify(raw), { workers: 1, timeoutMs: 60_000, built: !values.source });
     gate.process.stdout?.resume();
     gate.process.stderr?.resume();
@@ -147,12 +148,14 @@ async function main(): Promise<void> {
     }
     const pid = gate.process.pid!;
     const cpuBefore = cpuSeconds(pid);
-    const result = await load();
+    let rssPeak = rssBytes(pid);
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 250);
+    const result = await load().finally(() => clearInterval(sampler));
     const cpuUs = ((cpuSeconds(pid) - cpuBefore) / Math.max(1, result.requests)) * 1e6;
     for (const stop of stops) await stop();
     await gate.stop();
 
-    const summary = `${scenario}: ${result.requests} requests at ${result.achievedRps.toFixed(0)} rps (offered ${rps}, ${connections} connections, ${seconds} s), ${result.errors} errors; residency-gate ${cpuUs.toFixed(0)} µs CPU per request (one worker${values['no-profile'] ? '' : ', profiler on'})`;
+    const summary = `${scenario}: ${result.requests} requests at ${result.achievedRps.toFixed(0)} rps (offered ${rps}, ${connections} connections, ${seconds} s), ${result.errors} errors; residency-gate ${cpuUs.toFixed(0)} µs CPU per request, peak RSS ${(rssPeak / 2 ** 20).toFixed(0)} MiB (one worker${values['no-profile'] ? '' : ', profiler on'})`;
     if (values['no-profile']) {
       console.log(summary);
       return;

@@ -21,6 +21,7 @@ import { startEnvoy, type RunningEnvoy } from '../test/support/envoy.js';
 import { authorizationClient, checkOnce } from '../test/support/grpc-clients.js';
 import { AUDIENCE, createTestIssuer, ISSUER, type TestIssuer } from '../test/support/issuer.js';
 import { checkRequest, mintToken, mintTokens, piiJson, ROUTE, writeCheckRequests } from './lib/fixtures.js';
+import { counterDelta, envoyCounters } from './lib/envoy-counters.js';
 import { renderVariant, type EnvoyVariant } from './lib/envoy-variants.js';
 import { runFortio, runGhz, type LoadResult } from './lib/loadgen.js';
 import { measure, sampleRss, type Measurement, type Watched } from './lib/measure.js';
@@ -42,6 +43,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '1,16' },
     suites: { type: 'string', default: SUITES.join(',') },
     'audit-durability': { type: 'string', default: 'sync' },
+    workers: { type: 'string' },
     out: { type: 'string' },
     report: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -50,7 +52,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`npm run bench -- [--quick] [--suites ${SUITES.join(',')}] [--duration S] [--rates 500,1000] [--connections 1,16]
-                   [--soak-seconds S] [--soak-rps R] [--audit-durability sync|batch|async] [--out FILE]
+                   [--soak-seconds S] [--soak-rps R] [--audit-durability sync|batch|async] [--workers N] [--out FILE]
 npm run bench -- --report bench/results/FILE.json     (prints the report of a saved run again)`);
   process.exit(0);
 }
@@ -78,6 +80,8 @@ const plan = {
   soakRps: Number(opts['soak-rps']),
   bodySizes: [1024, 64 * 1024, 1024 * 1024],
   auditDurability: opts['audit-durability'] as 'sync' | 'batch' | 'async',
+  /** residency-gate's `serve --workers`; undefined: its default, one per core. */
+  workers: opts.workers === undefined ? undefined : Number(opts.workers),
   suites: opts.suites.split(',').map((s) => s.trim()) as Suite[],
 };
 for (const s of plan.suites) if (!SUITES.includes(s)) throw new Error(`--suites: unknown suite ${s} (known: ${SUITES.join(', ')})`);
@@ -120,7 +124,7 @@ const watch = (...services: Array<Service | RunningEnvoy | undefined>): Watched[
 
 function describe(m: Measurement): string {
   const cpu = Object.entries(m.usage).map(([n, u]) => `${n} ${u.cpuUsPerRequest.toFixed(0)} µs/req`).join(', ');
-  return `${m.scenario} ${m.offeredRps} rps ×${m.connections}: ${m.achievedRps.toFixed(0)} rps, p50 ${m.p50Ms.toFixed(2)} p99 ${m.p99Ms.toFixed(2)} p99.9 ${m.p999Ms.toFixed(2)} ms${m.errors > 0 ? `, ${m.errors} errors ${JSON.stringify(m.errorKinds)}` : ''}; ${cpu}`;
+  return `${m.scenario} ${m.offeredRps} rps ×${m.connections}: ${m.achievedRps.toFixed(0)} rps, p50 ${m.p50Ms.toFixed(2)} p99 ${m.p99Ms.toFixed(2)} p99.9 ${m.p999Ms.toFixed(2)} ms${m.errors > 0 ? `, ${m.errors} errors ${JSON.stringify(m.errorKinds)}` : ''}${m.envoyEvents ? ` (Envoy: ${JSON.stringify(m.envoyEvents)})` : ''}; ${cpu}`;
 }
 
 /** Runs every scenario at every (rate, connections) point, rotating the order at each point so drift hits all alike. */
@@ -168,8 +172,9 @@ function fortioScenario(ctx: Context, suite: string, id: string, envoyKey: strin
     id,
     watched: [...watched, { name: 'envoy', pid: envoy.pid }],
     ...(baseline ? { baseline } : {}),
-    load: (rate, connections, durationS) =>
-      runFortio({
+    load: async (rate, connections, durationS) => {
+      const before = await envoyCounters(envoy);
+      const result = await runFortio({
         fortio,
         url: envoyUrl(envoy),
         headers: { authorization: `Bearer ${ctx.token}` },
@@ -178,7 +183,10 @@ function fortioScenario(ctx: Context, suite: string, id: string, envoyKey: strin
         connections,
         durationS,
         workDir: ctx.work,
-      }),
+      });
+      const envoyEvents = counterDelta(before, await envoyCounters(envoy));
+      return Object.keys(envoyEvents).length > 0 ? { ...result, envoyEvents } : result;
+    },
   };
 }
 
@@ -359,6 +367,7 @@ async function main(): Promise<void> {
       loadAverageAfter: [NaN, NaN, NaN],
       opaLabel: OPA_LABEL,
       auditDurability: plan.auditDurability,
+      ...(plan.workers === undefined ? {} : { gateWorkers: plan.workers }),
       envoy: tools.envoy ?? 'unavailable',
       envoyConcurrency: 1,
     },
@@ -379,7 +388,7 @@ async function main(): Promise<void> {
     raw.audit.durability = plan.auditDurability;
     raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
     raw.policy.masking = [{ profile: 'pii', targets: [ROUTE.target] }];
-    const gate = await startGate(stringify(raw));
+    const gate = await startGate(stringify(raw), plan.workers);
     services.push(gate);
     const upstream = await startUpstream();
     services.push(upstream);

@@ -29,6 +29,8 @@ export interface LoadResult {
   readonly p999Ms: number;
   readonly maxMs: number;
   readonly meanMs: number;
+  /** Through Envoy: its failure and connection counters that rose during the run (bench/lib/envoy-counters.ts). */
+  readonly envoyEvents?: Record<string, number>;
 }
 
 function run(cmd: string, args: readonly string[], timeoutMs: number): Promise<string> {

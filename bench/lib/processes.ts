@@ -1,7 +1,7 @@
 // The server processes of a benchmark run, each a child process on 127.0.0.1 with a port of its own
 // choosing: residency-gate (started as the tests start it), the do-nothing Authorization server,
 // the OPA peer and the upstream. Every one is stopped by the runner, and killed if the runner dies.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startResidencyGate, type RunningGate } from '../../test/support/residency-gate.js';
 import { ROOT } from './tools.js';
@@ -102,12 +102,14 @@ export function startOpaPeer(bin: string, options: { jwksFile: string; issuer: s
 }
 
 /**
- * residency-gate through test/support/residency-gate.ts (its CLI in a child process, as the tests
- * run it). That helper keeps all output in memory; under load the info log would grow without
- * bound, so once it serves, the output is drained and only its tail kept.
+ * residency-gate as it is deployed: the built CLI (dist/, compiled first so it matches the tree),
+ * started through test/support/residency-gate.ts. That helper keeps all output in memory; under
+ * load the info log would grow without bound, so once it serves, the output is drained and only
+ * its tail kept.
  */
-export async function startGate(configYaml: string): Promise<Service & { gate: RunningGate }> {
-  const gate = await startResidencyGate(configYaml, 60_000);
+export async function startGate(configYaml: string, workers?: number): Promise<Service & { gate: RunningGate }> {
+  buildDist();
+  const gate = await startResidencyGate(configYaml, { timeoutMs: 60_000, built: true, ...(workers === undefined ? {} : { workers }) });
   track(gate.process);
   const startup = gate.logs();
   const logs = drain(gate.process);
@@ -121,4 +123,9 @@ export async function startGate(configYaml: string): Promise<Service & { gate: R
       await gate.stop();
     },
   };
+}
+
+/** `npm run build`: the benchmark measures the compiled JavaScript the package's bin runs. */
+export function buildDist(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }

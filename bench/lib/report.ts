@@ -48,6 +48,8 @@ export interface BenchResults {
     loadAverageAfter: number[];
     opaLabel: string;
     auditDurability: string;
+    /** residency-gate's serve --workers (undefined: its default, one per core). */
+    gateWorkers?: number;
     envoy: string;
     envoyConcurrency: number;
   };
@@ -165,7 +167,7 @@ export function report(r: BenchResults): string {
   out.push(
     `residency-gate benchmark — ${r.meta.startedAt} … ${r.meta.finishedAt}, commit ${r.meta.commit}, node ${r.meta.node}, ${r.meta.cpus} × ${r.meta.cpuModel}`,
     `load average before ${r.meta.loadAverageBefore.map((v) => fmt(v)).join(' ')}, after ${r.meta.loadAverageAfter.map((v) => fmt(v)).join(' ')}${busy ? '  (BUSY MACHINE: numbers are provisional)' : ''}`,
-    `audit durability: ${r.meta.auditDurability} (every decision fsync'd before the answer when "sync"); Envoy --concurrency ${r.meta.envoyConcurrency}; * = ${OPA_LABEL}`,
+    `residency-gate: built dist/, serve --workers ${r.meta.gateWorkers ?? `default (one per core: ${r.meta.cpus})`}; audit durability: ${r.meta.auditDurability} (every decision fsync'd before the answer when "sync"); Envoy --concurrency ${r.meta.envoyConcurrency}; * = ${OPA_LABEL}`,
     '',
   );
 
