@@ -6,6 +6,7 @@
 //   npm run bench:profile -- check-repeated        # ghz → Check, the same token every request
 //   npm run bench:profile -- check-fresh           # a new token per request
 //   npm run bench:profile -- extproc-1KiB          # through Envoy: ext_authz + ext_proc, POST 1 KiB JSON
+//   npm run bench:profile -- extproc-1MiB --rps 20 # the same with 1 MiB of JSON
 //   npm run bench:profile -- extproc-headers       # through Envoy: ext_authz + ext_proc on headers only
 //   options: --rps 800 --seconds 15 --connections 16 --audit-durability sync --out DIR
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { cpuSeconds, rssBytes } from './lib/proc.js';
 import { buildDist, startUpstream } from './lib/processes.js';
 import { ensureEnvoyBin, ensureTools, ROOT } from './lib/tools.js';
 
-const SCENARIOS = ['check-repeated', 'check-fresh', 'extproc-1KiB', 'extproc-headers', 'envoy-authz'] as const;
+const SCENARIOS = ['check-repeated', 'check-fresh', 'extproc-1KiB', 'extproc-1MiB', 'extproc-headers', 'envoy-authz'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const { values, positionals } = parseArgs({
@@ -126,20 +127,21 @@ async function main(): Promise<void> {
       load = () => runGhz({ ghz: tools.ghz!, port: gate.port, binaryFile: file, rps, connections, durationS: seconds, workDir: work });
     } else {
       if (!tools.fortio) throw new Error('fortio is unavailable');
-      const variant: EnvoyVariant = scenario === 'extproc-1KiB' ? 'extproc-streamed' : scenario === 'extproc-headers' ? 'extproc-headers' : 'authz';
+      const bodySize = scenario === 'extproc-1MiB' ? 1024 * 1024 : 1024;
+      const variant: EnvoyVariant = scenario === 'extproc-1KiB' || scenario === 'extproc-1MiB' ? 'extproc-streamed' : scenario === 'extproc-headers' ? 'extproc-headers' : 'authz';
       const upstream = await startUpstream();
       stops.push(() => upstream.stop());
       const config = await renderVariant({ variant, authzPort: gate.port, upstreamPort: upstream.port, jwksFile: issuer.jwksFile });
       const envoy = await startEnvoy({ envoyBin: await ensureEnvoyBin(), config, logLevel: 'error' });
       stops.push(() => envoy.stop());
       const body = join(work, 'body.json');
-      writeFileSync(body, piiJson(1024));
+      writeFileSync(body, piiJson(bodySize));
       load = () =>
         runFortio({
           fortio: tools.fortio!,
           url: `http://127.0.0.1:${envoy.listenerPort}${ROUTE.path}`,
           headers: { authorization: `Bearer ${token}` },
-          ...(scenario === 'extproc-1KiB' ? { payloadFile: body } : {}),
+          ...(scenario.startsWith('extproc-1') ? { payloadFile: body } : {}),
           rps,
           connections,
           durationS: seconds,

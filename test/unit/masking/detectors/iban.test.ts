@@ -39,6 +39,17 @@ describe('iban', () => {
     expect(found(iban, 'XX82WEST12345698765432')).toEqual([]);
   });
 
+  it('validates the printed and the electronic form alike, and nothing but capitals and digits', () => {
+    expect(ibanValid('DE89 3704 0044 0532 0130 00')).toBe(true);
+    expect(ibanValid('DE89370400440532013000')).toBe(true);
+    expect(ibanValid('de89370400440532013000')).toBe(false);
+    expect(ibanValid('DE8937040044053201300-')).toBe(false);
+    expect(ibanValid('DE89370400440532013001')).toBe(false);
+    expect(ibanValid('D189370400440532013000')).toBe(false);
+    expect(ibanValid('DE8')).toBe(false);
+    expect(ibanValid('')).toBe(false);
+  });
+
   it('stops at the country length instead of running into the next word', () => {
     expect(found(iban, 'DE89 3704 0044 0532 0130 00 EUR 1200')).toEqual(['DE89 3704 0044 0532 0130 00']);
     expect(found(iban, 'NL91 ABNA 0417 1643 00 ABCD')).toEqual(['NL91 ABNA 0417 1643 00']);
