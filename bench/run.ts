@@ -266,39 +266,57 @@ async function extprocSuite(ctx: Context, out: Measurement[], bodies: Map<number
 }
 
 /** Raises the offered rate step by step (16 connections) until p99 reaches 5 ms, errors appear, or the rate is not achieved. */
+/**
+ * Raises the offered rate step by step (16 connections), alternating ours and the OPA peer, until
+ * a step is not sustained. Two criteria, each with its own ladder: the issue's (p99 < 5 ms) and,
+ * because on a shared 2-core machine Envoy alone is near 5 ms at p99 with 16 connections, p99
+ * added over Envoy without filters at the same step < 5 ms (the baseline runs at every step).
+ */
 async function stepsSuite(ctx: Context): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const candidates = [
     { id: 'envoy/ours', envoy: 'authz-ours', service: ctx.gate },
     { id: 'envoy/opa', envoy: 'authz-opa', service: ctx.opa },
   ].filter((c) => c.service !== undefined && ctx.envoys.has(c.envoy));
-  const alive = new Map(candidates.map((c) => [c.id, { ...c, sustained: 0, sustainedAchieved: 0, steps: [] as StepResult['steps'] }]));
+  const state = candidates.map((c) => ({ ...c, sustained: 0, sustainedAchieved: 0, sustainedAdded: 0, absDone: false, addedDone: !ctx.envoys.has('none'), steps: [] as StepResult['steps'] }));
+  const baseline = ctx.envoys.has('none') ? fortioScenario(ctx, 'steps', 'envoy/none', 'none', [], undefined) : undefined;
   for (const rate of plan.stepRates) {
-    const running = [...alive.values()].filter((c) => !results.some((r) => r.scenario === c.id));
+    const running = state.filter((c) => !c.absDone || !c.addedDone);
     if (running.length === 0) break;
+    let baseP99 = NaN;
+    if (baseline && running.some((c) => !c.addedDone)) {
+      const b = await measure('steps', 'envoy/none', baseline.watched, () => baseline.load(rate, 16, plan.stepDurationS)).catch(() => undefined);
+      if (b) {
+        baseP99 = b.p99Ms;
+        log(`steps ${describe(b)} (baseline)`);
+      }
+    }
     for (const c of running) {
       const s = fortioScenario(ctx, 'steps', c.id, c.envoy, watch(c.service), undefined)!;
       let ok = false;
+      let okAdded = false;
       try {
         const m = await measure('steps', c.id, s.watched, () => s.load(rate, 16, plan.stepDurationS));
-        ok = m.p99Ms < 5 && m.achievedRps >= rate * 0.95 && m.errors <= m.requests * 0.001;
-        c.steps.push({ offeredRps: rate, achievedRps: m.achievedRps, p99Ms: m.p99Ms, errors: m.errors, ok });
-        log(`steps ${describe(m)} → ${ok ? 'sustained' : 'not sustained'}`);
+        const carried = m.achievedRps >= rate * 0.95 && m.errors <= m.requests * 0.001;
+        ok = carried && m.p99Ms < 5;
+        okAdded = carried && m.p99Ms - baseP99 < 5;
+        c.steps.push({ offeredRps: rate, achievedRps: m.achievedRps, p99Ms: m.p99Ms, addedP99Ms: m.p99Ms - baseP99, errors: m.errors, ok, okAdded });
+        log(`steps ${describe(m)} → ${ok ? 'sustained' : 'not sustained'}; added p99 ${(m.p99Ms - baseP99).toFixed(2)} ms → ${okAdded ? 'sustained' : 'not sustained'}`);
       } catch (error) {
-        c.steps.push({ offeredRps: rate, achievedRps: 0, p99Ms: NaN, errors: NaN, ok: false });
+        c.steps.push({ offeredRps: rate, achievedRps: 0, p99Ms: NaN, addedP99Ms: NaN, errors: NaN, ok: false, okAdded: false });
         log(`steps ${c.id} ${rate}: failed: ${errorText(error)}`);
       }
       if (ctx.opaLog) truncateSync(ctx.opaLog, 0);
-      if (ok) {
+      if (!c.absDone && ok) {
         c.sustained = rate;
         c.sustainedAchieved = c.steps.at(-1)!.achievedRps;
-      } else {
-        results.push({ scenario: c.id, sustainedRps: c.sustained, sustainedAchievedRps: c.sustainedAchieved, steps: c.steps, capped: false });
-      }
+      } else c.absDone = true;
+      if (!c.addedDone && okAdded) c.sustainedAdded = rate;
+      else c.addedDone = true;
     }
   }
-  for (const c of alive.values()) {
-    if (!results.some((r) => r.scenario === c.id)) results.push({ scenario: c.id, sustainedRps: c.sustained, sustainedAchievedRps: c.sustainedAchieved, steps: c.steps, capped: true });
+  for (const c of state) {
+    results.push({ scenario: c.id, sustainedRps: c.sustained, sustainedAchievedRps: c.sustainedAchieved, sustainedAddedRps: c.sustainedAdded, steps: c.steps, capped: !c.absDone || !c.addedDone });
   }
   return results;
 }
@@ -406,7 +424,7 @@ async function main(): Promise<void> {
 
     // One Envoy per config, all started now and idle while another is loaded.
     const needed: Array<[string, EnvoyVariant, number | undefined]> = [];
-    if (wants('envoy') || wants('extproc')) needed.push(['none', 'none', gate.port]);
+    if (wants('envoy') || wants('extproc') || wants('steps')) needed.push(['none', 'none', gate.port]);
     if (wants('envoy') || wants('steps')) needed.push(['authz-ours', 'authz', gate.port], ['authz-opa', 'authz', opa?.port]);
     if (wants('envoy')) needed.push(['native', 'native', gate.port], ['extproc-headers', 'extproc-headers', gate.port]);
     if (wants('extproc') || wants('rss') || wants('soak')) needed.push(['extproc-streamed', 'extproc-streamed', gate.port]);

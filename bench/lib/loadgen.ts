@@ -153,6 +153,10 @@ export async function runFortio(o: FortioOptions): Promise<LoadResult> {
     '-c', String(o.connections),
     '-t', `${o.durationS}s`,
     '-r', '0.00001',
+    // Spread the connections' requests evenly over each period: without it fortio's C connections
+    // fire together, and every request of the burst queues behind the others (p50 of 8–16 ms at
+    // 500 rps with 16 connections, against 2 ms with one).
+    '-uniform',
     '-p', '50,99,99.9',
     '-timeout', '10s',
     '-loglevel', 'Error',
