@@ -3,7 +3,7 @@
 // and a ping flood. After each, the server still answers, its open-stream gauge is back to 0, and
 // the process holds no more file descriptors (counted in /proc/self/fd) than before.
 import { credentials, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
 import { createServer as createTcpServer, connect as tcpConnect, type Socket } from 'node:net';
@@ -45,6 +45,29 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const fdCount = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+/** What each open descriptor is (a socket, a pipe, a file), to name a leak when the count is off. */
+const fdTargets = async (): Promise<string[]> => {
+  // TCP sockets by inode: local and remote address (hex) and state, from /proc/net/tcp{,6}.
+  const tcp = new Map<string, string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await readFile(table, 'utf8').catch(() => '')).split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9) tcp.set(f[9]!, `${f[1]} → ${f[2]} state ${f[3]}`);
+    }
+  }
+  return Promise.all(
+    (await readdir('/proc/self/fd')).map(async (fd) => {
+      const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '(gone)');
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      return `${fd} → ${target}${inode && tcp.has(inode) ? ` tcp ${tcp.get(inode)}` : ''}`;
+    }),
+  );
+};
+/** Waits for the descriptor count to fall back to `before`; if it does not, names what is still open. */
+async function expectDescriptorsReleased(before: number, targetsBefore: readonly string[]): Promise<void> {
+  const released = await eventually(async () => (await fdCount()) <= before);
+  expect(released, `descriptors before:\n${targetsBefore.join('\n')}\nafter:\n${(await fdTargets()).join('\n')}`).toBe(true);
+}
 const openStreams = async (): Promise<number> => (await server.metrics.grpcStreamsOpen.get()).values.reduce((sum, v) => sum + v.value, 0);
 
 /** Waits until `probe` holds (the server notices closed connections asynchronously); a bound, not a target. */
@@ -187,10 +210,13 @@ describe('many streams', () => {
 
 describe('abrupt disconnects', () => {
   /** A TCP relay in front of the server whose connections the test can cut without any HTTP/2 goodbye. */
-  async function relay(): Promise<{ address: string; cut: () => void; close: () => Promise<void> }> {
+  async function relay(): Promise<{ address: string; connected: Promise<void>; cut: () => void; close: () => Promise<void> }> {
     const sockets = new Set<Socket>();
     const port = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
+    let onConnected = (): void => undefined;
+    const connected = new Promise<void>((resolve) => (onConnected = resolve));
     const tcp = createTcpServer((downstream) => {
+      onConnected();
       const upstream = tcpConnect(port, '127.0.0.1');
       for (const s of [downstream, upstream]) {
         sockets.add(s);
@@ -204,9 +230,16 @@ describe('abrupt disconnects', () => {
     if (address === null || typeof address === 'string') throw new Error('no relay address');
     return {
       address: `127.0.0.1:${address.port}`,
+      connected,
       // resetAndDestroy: a TCP RST, as from a crashed peer.
       cut: () => sockets.forEach((s) => s.resetAndDestroy()),
-      close: () => new Promise<void>((resolve) => tcp.close(() => resolve())),
+      // The relay's own sockets go too (one the client opened after a cut would otherwise stay,
+      // half-open, and count as a descriptor the server leaked); the server's side it must close itself.
+      close: () =>
+        new Promise<void>((resolve) => {
+          sockets.forEach((s) => s.destroy());
+          tcp.close(() => resolve());
+        }),
     };
   }
 
@@ -236,11 +269,14 @@ describe('abrupt disconnects', () => {
 
   it('cleans up unary Checks whose connection is cut before the answer', async () => {
     const fdsBefore = await fdCount();
+    const targetsBefore = await fdTargets();
     const cutter = await relay();
     const client = authorizationClient(cutter.address);
     try {
       const token = await issuer.mint({ region: 'eu-west-1' });
       const calls = Array.from({ length: 50 }, () => checkOnce(client, envoyCheckRequest({ token, authority: 'crm.eu.example.com' })).then(() => 'ok', () => 'error'));
+      // Cut the connection the calls travel on, not before it exists.
+      await cutter.connected;
       cutter.cut();
       const results = await Promise.all(calls);
       expect(results.length).toBe(50);
@@ -249,7 +285,7 @@ describe('abrupt disconnects', () => {
       await cutter.close();
     }
     expect(await eventually(async () => (await openStreams()) === 0)).toBe(true);
-    expect(await eventually(async () => (await fdCount()) <= fdsBefore)).toBe(true);
+    await expectDescriptorsReleased(fdsBefore, targetsBefore);
     await stillAnswers();
   });
 });
