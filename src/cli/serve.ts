@@ -4,10 +4,8 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { runPrimary } from '../cluster/primary.js';
-import { runWorker } from '../cluster/worker.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, toggleDebug } from '../logging/logger.js';
-import { startServer } from '../server.js';
 import { watchConfig } from './watch-config.js';
 
 export interface ServeOptions {
@@ -19,10 +17,13 @@ export interface ServeOptions {
 export async function serve(configPath: string, options: ServeOptions = {}): Promise<void> {
   const config = await loadConfig(configPath);
   const logger = createLogger(config.log.level, undefined, { redactHeaders: [config.identity.token_header], pretty: config.log.pretty });
-  if (cluster.isWorker) return runWorker(config, logger, options.listen, configPath);
+  // The gRPC server's modules (grpc-js, Envoy's protos, the maskers) load only where it runs: a
+  // cluster primary that never serves gRPC does not carry them.
+  if (cluster.isWorker) return (await import('../cluster/worker.js')).runWorker(config, logger, options.listen, configPath);
   const workers = options.workers ?? availableParallelism();
   if (workers > 1) return runPrimary({ config, logger, workers, listen: options.listen });
 
+  const { startServer } = await import('../server.js');
   const server = await startServer(config, logger, { listen: options.listen });
   let stopping = false;
   const stop = (signal: string): void => {
