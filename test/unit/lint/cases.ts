@@ -106,10 +106,14 @@ export const CASES: readonly LintCase[] = [
     const and = get(policy, ['permissions', 0, 'and_rules', 'rules']) as unknown as Obj[];
     policy.permissions = [{ not_rule: and[0] }];
   }, [['rbac-guard-missing', 'warning', `${HCM}.http_filters`]]),
-  variant('the guard written with sourced_metadata', (c) => {
+  variant('the guard written with the deprecated Permission.metadata', (c) => {
     const and = list(filter(c, 2), ['rules', 'policies', 'allow-masked-needs-ext-proc', 'permissions', 0, 'and_rules', 'rules']) as Obj[];
-    and[0] = { sourced_metadata: { metadata_matcher: and[0]!.metadata, metadata_source: 'DYNAMIC' } };
+    and[0] = { metadata: get(and[0], ['sourced_metadata', 'metadata_matcher']) };
   }, []),
+  variant('the guard reading the decision from the route metadata', (c) => {
+    const and = list(filter(c, 2), ['rules', 'policies', 'allow-masked-needs-ext-proc', 'permissions', 0, 'and_rules', 'rules']) as Obj[];
+    get(and[0], ['sourced_metadata']).metadata_source = 'ROUTE';
+  }, [['rbac-guard-missing', 'warning', `${HCM}.http_filters`]]),
   variant('a pinned route weighted across regions', (c) => {
     route(c, 0).route = { weighted_clusters: { clusters: [{ name: 'upstream_eu', weight: 90 }, { name: 'upstream_us', weight: 10 }] } };
   }, [['route-region-mismatch', 'error', `${R(0)}.route.weighted_clusters.clusters[1].name`]]),
