@@ -100,10 +100,13 @@ function nativeRouteRbac(region: string): Record<string, unknown> {
             permissions: [{ any: true }],
             principals: [
               {
-                metadata: {
-                  filter: 'envoy.filters.http.jwt_authn',
-                  path: [{ key: NATIVE_METADATA_KEY }, { key: 'region' }],
-                  value: { string_match: { exact: region } },
+                // Principal.metadata is deprecated in Envoy 1.40; sourced_metadata reads the same dynamic metadata.
+                sourced_metadata: {
+                  metadata_matcher: {
+                    filter: 'envoy.filters.http.jwt_authn',
+                    path: [{ key: NATIVE_METADATA_KEY }, { key: 'region' }],
+                    value: { string_match: { exact: region } },
+                  },
                 },
               },
             ],
