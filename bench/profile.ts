@@ -8,14 +8,14 @@
 //   npm run bench:profile -- extproc-1KiB          # through Envoy: ext_authz + ext_proc, POST 1 KiB JSON
 //   npm run bench:profile -- extproc-1MiB --rps 20 # the same with 1 MiB of JSON
 //   npm run bench:profile -- extproc-headers       # through Envoy: ext_authz + ext_proc on headers only
-//   options: --rps 800 --seconds 15 --connections 16 --audit-durability sync --out DIR
+//   npm run bench:profile -- envoy-authz           # through Envoy: ext_authz alone
+//   options: --rps 800 --seconds 15 --connections 16 --audit-durability sync --out DIR --top 30
+//            --no-profile (CPU and peak RSS only) --source (src/ through tsx instead of dist/)
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { rawTestConfig } from '../test/support/config.js';
 import { startEnvoy } from '../test/support/envoy.js';
 import { createTestIssuer } from '../test/support/issuer.js';
 import { startResidencyGate } from '../test/support/residency-gate.js';
@@ -23,7 +23,7 @@ import { renderVariant, type EnvoyVariant } from './lib/envoy-variants.js';
 import { mintToken, mintTokens, piiJson, ROUTE, writeCheckRequests } from './lib/fixtures.js';
 import { runFortio, runGhz, type LoadResult } from './lib/loadgen.js';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
-import { buildDist, startUpstream } from './lib/processes.js';
+import { buildDist, gateConfig, startUpstream } from './lib/processes.js';
 import { ensureEnvoyBin, ensureTools, ROOT } from './lib/tools.js';
 
 const SCENARIOS = ['check-repeated', 'check-fresh', 'extproc-1KiB', 'extproc-1MiB', 'extproc-headers', 'envoy-authz'] as const;
@@ -107,13 +107,10 @@ async function main(): Promise<void> {
     const issuer = await createTestIssuer();
     const token = await mintToken(issuer, 0, 3600);
     mkdirSync(join(work, 'audit'));
-    const raw = rawTestConfig(issuer, join(work, 'audit', 'audit.jsonl'), '127.0.0.1:0', process.env.RG_PROFILE_LOG_LEVEL ?? 'info') as { policy: Record<string, unknown>; audit: Record<string, unknown>; masking?: unknown };
-    raw.audit.durability = values['audit-durability'];
-    raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
-    raw.policy.masking = [{ profile: 'pii', targets: [ROUTE.target] }];
+    const config = gateConfig(issuer, join(work, 'audit', 'audit.jsonl'), values['audit-durability']);
     if (!values['no-profile']) process.env.RG_NODE_FLAGS = `${process.env.RG_NODE_FLAGS ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`;
     if (!values.source) buildDist();
-    const gate = await startResidencyGate(stringify(raw), { workers: 1, timeoutMs: 60_000, built: !values.source });
+    const gate = await startResidencyGate(config, { workers: 1, timeoutMs: 60_000, built: !values.source });
     gate.process.stdout?.resume();
     gate.process.stderr?.resume();
     let load: () => Promise<LoadResult>;
@@ -131,8 +128,8 @@ async function main(): Promise<void> {
       const variant: EnvoyVariant = scenario === 'extproc-1KiB' || scenario === 'extproc-1MiB' ? 'extproc-streamed' : scenario === 'extproc-headers' ? 'extproc-headers' : 'authz';
       const upstream = await startUpstream();
       stops.push(() => upstream.stop());
-      const config = await renderVariant({ variant, authzPort: gate.port, upstreamPort: upstream.port, jwksFile: issuer.jwksFile });
-      const envoy = await startEnvoy({ envoyBin: await ensureEnvoyBin(), config, logLevel: 'error' });
+      const envoyConfig = await renderVariant({ variant, authzPort: gate.port, upstreamPort: upstream.port, jwksFile: issuer.jwksFile });
+      const envoy = await startEnvoy({ envoyBin: await ensureEnvoyBin(), config: envoyConfig, logLevel: 'error' });
       stops.push(() => envoy.stop());
       const body = join(work, 'body.json');
       writeFileSync(body, piiJson(bodySize));

@@ -15,8 +15,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { rawTestConfig } from '../test/support/config.js';
 import { startEnvoy, type RunningEnvoy } from '../test/support/envoy.js';
 import { authorizationClient, checkOnce } from '../test/support/grpc-clients.js';
 import { AUDIENCE, createTestIssuer, ISSUER, type TestIssuer } from '../test/support/issuer.js';
@@ -25,7 +23,7 @@ import { counterDelta, envoyCounters } from './lib/envoy-counters.js';
 import { renderVariant, type EnvoyVariant } from './lib/envoy-variants.js';
 import { runFortio, runGhz, type LoadResult } from './lib/loadgen.js';
 import { measure, sampleRss, type Measurement, type Watched } from './lib/measure.js';
-import { startGate, startNullAuthz, startOpaPeer, startUpstream, type Service } from './lib/processes.js';
+import { gateConfig, startGate, startNullAuthz, startOpaPeer, startUpstream, type Service } from './lib/processes.js';
 import { loadAverage } from './lib/proc.js';
 import { report, type BenchResults, type MicroResult, type SoakResult, type StepResult } from './lib/report.js';
 import { ensureTools, OPA_LABEL, ROOT, type Tools } from './lib/tools.js';
@@ -316,7 +314,7 @@ async function stepsSuite(ctx: Context): Promise<StepResult[]> {
     }
   }
   for (const c of state) {
-    results.push({ scenario: c.id, sustainedRps: c.sustained, sustainedAchievedRps: c.sustainedAchieved, sustainedAddedRps: c.sustainedAdded, steps: c.steps, capped: !c.absDone || !c.addedDone });
+    results.push({ scenario: c.id, sustainedRps: c.sustained, sustainedAchievedRps: c.sustainedAchieved, sustainedAddedRps: c.sustainedAdded, steps: c.steps, capped: !c.absDone, cappedAdded: !c.addedDone });
   }
   return results;
 }
@@ -400,13 +398,8 @@ async function main(): Promise<void> {
     const token = await mintToken(issuer, 0, 12 * 3600);
 
     // residency-gate as the tests start it, with a masking profile for the bench route's target.
-    const auditFile = join(work, 'audit', 'audit.jsonl');
     mkdirSync(join(work, 'audit'));
-    const raw = rawTestConfig(issuer, auditFile, '127.0.0.1:0', 'info') as { policy: Record<string, unknown>; audit: Record<string, unknown>; masking?: unknown };
-    raw.audit.durability = plan.auditDurability;
-    raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
-    raw.policy.masking = [{ profile: 'pii', targets: [ROUTE.target] }];
-    const gate = await startGate(stringify(raw), plan.workers);
+    const gate = await startGate(gateConfig(issuer, join(work, 'audit', 'audit.jsonl'), plan.auditDurability), plan.workers);
     services.push(gate);
     const upstream = await startUpstream();
     services.push(upstream);

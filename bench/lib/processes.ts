@@ -3,7 +3,11 @@
 // the OPA peer and the upstream. Every one is stopped by the runner, and killed if the runner dies.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { rawTestConfig } from '../../test/support/config.js';
+import type { TestIssuer } from '../../test/support/issuer.js';
 import { startResidencyGate, type RunningGate } from '../../test/support/residency-gate.js';
+import { ROUTE } from './fixtures.js';
 import { ROOT } from './tools.js';
 
 export interface Service {
@@ -99,6 +103,19 @@ export function startOpaPeer(bin: string, options: { jwksFile: string; issuer: s
     ['-listen', '127.0.0.1:0', '-jwks', options.jwksFile, '-issuer', options.issuer, '-audience', options.audience, '-decision-log', options.decisionLog],
     /opa-peer serving [\d.]+:(\d+)/,
   );
+}
+
+/**
+ * residency-gate's config for the benchmark, as YAML: the tests' config (test/support/config.ts)
+ * with its audit in the given durability and a masking profile `pii` (email, card, IBAN) for the
+ * bench route's target. Logs at `info`, as in production.
+ */
+export function gateConfig(issuer: TestIssuer, auditFile: string, durability: string): string {
+  const raw = rawTestConfig(issuer, auditFile, '127.0.0.1:0', 'info') as { policy: Record<string, unknown>; audit: Record<string, unknown>; masking?: unknown };
+  raw.audit.durability = durability;
+  raw.masking = { profiles: { pii: { detectors: { email: 'redact', card: 'partial', iban: 'redact' } } } };
+  raw.policy.masking = [{ profile: 'pii', targets: [ROUTE.target] }];
+  return stringify(raw);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface StepResult {
   readonly steps: Array<{ offeredRps: number; achievedRps: number; p99Ms: number; addedP99Ms?: number; errors: number; ok: boolean; okAdded?: boolean }>;
   /** True when the ladder ended before the rate stopped being sustained (the real limit is higher). */
   readonly capped: boolean;
+  /** The same for the added-p99 criterion. */
+  readonly cappedAdded?: boolean;
 }
 
 export interface SoakResult {
@@ -214,7 +216,7 @@ export function report(r: BenchResults): string {
           s.scenario === 'envoy/opa' ? 'envoy/opa*' : s.scenario,
           `${s.sustainedRps}${s.capped ? '+' : ''}`,
           fmt(s.sustainedAchievedRps, 0),
-          s.sustainedAddedRps === undefined ? '-' : `${s.sustainedAddedRps}${s.capped ? '+' : ''}`,
+          s.sustainedAddedRps === undefined ? '-' : `${s.sustainedAddedRps}${s.cappedAdded === true ? '+' : ''}`,
           s.steps.map((x) => `${x.offeredRps}:${fmt(x.p99Ms)}${x.ok ? '' : '✗'}/${fmt(x.addedP99Ms)}${x.okAdded === false ? '✗' : ''}`).join(' '),
         ]),
       ),

@@ -32,26 +32,17 @@ export function secretRedactor(extraHeaders: readonly string[] = []): (fields: F
     return out ?? value;
   };
 
-  // One level below the top: a secret key, or a headers map.
-  const censorNested = (value: unknown): unknown => {
-    if (!isFields(value)) return value;
-    let out: Fields | undefined;
-    for (const name of Object.keys(value)) {
-      const inner = value[name];
-      const next = keys.has(name) && inner !== undefined ? CENSOR : name === 'headers' ? censorHeaders(inner) : inner;
-      if (next !== inner) (out ??= { ...value })[name] = next;
-    }
-    return out ?? value;
-  };
-
-  return (fields) => {
+  // A secret key is censored at the top and one level down; a headers map wherever it stands there.
+  const censorFields = (fields: Fields, nested: boolean): Fields => {
     let out: Fields | undefined;
     for (const name of Object.keys(fields)) {
       const value = fields[name];
-      if (value === null || (typeof value !== 'object' && !keys.has(name))) continue;
-      const next = keys.has(name) && value !== undefined ? CENSOR : name === 'headers' ? censorHeaders(value) : censorNested(value);
+      if (value === undefined) continue;
+      const next = keys.has(name) ? CENSOR : name === 'headers' ? censorHeaders(value) : !nested && isFields(value) ? censorFields(value, true) : value;
       if (next !== value) (out ??= { ...fields })[name] = next;
     }
     return out ?? fields;
   };
+
+  return (fields) => censorFields(fields, false);
 }

@@ -30,6 +30,10 @@ describe('secretRedactor', () => {
     });
   });
 
+  it('censors a secret key whatever its value, null included, at the top as one level down', () => {
+    expect(redact({ token: null, identity: { access_token: null } })).toEqual({ token: CENSOR, identity: { access_token: CENSOR } });
+  });
+
   it('never changes the caller’s objects', () => {
     const headers = { authorization: 'Bearer a' };
     const line = { headers, nested: { access_token: 'x' } };
