@@ -29,8 +29,8 @@ export function lintEnvoy(bootstrap: unknown, options: LintOptions = {}): Findin
   let extProc: { filter: HttpFilter; cm: ConnectionManager } | undefined;
   for (const cm of connectionManagers(bootstrap)) {
     const table = routeTable(cm);
-    const running = extProc === undefined ? runningExtProc(cm, table) : undefined;
-    if (running !== undefined) extProc = { filter: running, cm };
+    const running = runningExtProc(cm, table);
+    if (extProc === undefined && running !== undefined) extProc = { filter: running, cm };
     lintConnectionManager(cm, table, report, policy);
     if (table === undefined) continue;
     lintRouteTable(cm, table, report, policy);

@@ -12,16 +12,8 @@
 import type { CharSet } from '../detectors/charset.js';
 import { parseRegex, type RegexNode } from '../detectors/regex-parse.js';
 import { allChars, lengthBounds } from '../detectors/regex-nodes.js';
-
-/**
- * Sequences of character classes (alternatives) one of which every match contains, starting
- * `lo`..`hi` code units after the match's start.
- */
-export interface Factor {
-  readonly alts: readonly (readonly CharSet[])[];
-  readonly lo: number;
-  readonly hi: number;
-}
+import { best, factorRate, type Factor } from './factor-rate.js';
+import { asciiTable, classSource, literalPrefix } from './factor-source.js';
 
 /** A factor and how to find it. */
 export interface Filter {
@@ -293,103 +285,6 @@ function union(sets: readonly CharSet[]): CharSet {
 /** Position by position unions of the first (`fromEnd`: last) `length` classes of each sequence. */
 function positionalUnion(seqs: readonly (readonly CharSet[])[], length: number, fromEnd: boolean): CharSet[] {
   return Array.from({ length }, (_, i) => union(seqs.map((s) => s[fromEnd ? s.length - length + i : i]!)));
-}
-
-// Rough share of each character in request bodies (prose, JSON, ids); only the ranking matters.
-function charRate(cp: number): number {
-  if (cp === 0x20) return 0.12;
-  if (cp >= 0x61 && cp <= 0x7a) return 0.025;
-  if (cp >= 0x30 && cp <= 0x39) return 0.008;
-  if (cp >= 0x41 && cp <= 0x5a) return 0.0015;
-  if (cp === 0x22 || cp === 0x2c || cp === 0x2e || cp === 0x0a) return 0.01;
-  if (cp === 0x3a || cp === 0x2d || cp === 0x5f || cp === 0x2f || cp === 0x7b || cp === 0x7d) return 0.004;
-  if (cp < 0x80) return 0.001;
-  return 0.000001;
-}
-
-function setRate(set: CharSet): number {
-  let rate = 0;
-  for (const [lo, hi] of set) {
-    const asciiHi = Math.min(hi, 0x7f);
-    for (let cp = lo; cp <= asciiHi; cp++) rate += charRate(cp);
-    if (hi > 0x7f) rate += (hi - Math.max(lo, 0x80) + 1) * 0.000001;
-  }
-  return Math.min(rate, 1);
-}
-
-const overlaps = (a: CharSet, b: CharSet): boolean => a.some(([alo, ahi]) => b.some(([blo, bhi]) => alo <= bhi && blo <= ahi));
-
-/** Expected occurrences per character; neighbouring classes that overlap are assumed to cluster. */
-function factorRate(alts: readonly (readonly CharSet[])[]): number {
-  let total = 0;
-  for (const classes of alts) {
-    let rate = 1;
-    classes.forEach((set, i) => {
-      const r = setRate(set);
-      rate *= i > 0 && overlaps(set, classes[i - 1]!) ? Math.sqrt(r) : r;
-    });
-    total += rate;
-  }
-  return Math.min(total, 1);
-}
-
-function score(f: Factor): number {
-  return factorRate(f.alts) * (1 + (f.hi - f.lo) / 64);
-}
-
-/** The most selective factor; `placed`: only those with a bounded offset, and the window counts. */
-function best(factors: readonly Factor[], placed = true): Factor | undefined {
-  let pick: Factor | undefined;
-  let pickScore = Infinity;
-  for (const f of factors) {
-    if ((placed && !Number.isFinite(f.hi)) || f.alts.length === 0 || f.alts.some((a) => a.length === 0)) continue;
-    const s = placed ? score(f) : factorRate(f.alts);
-    if (s < pickScore) {
-      pick = f;
-      pickScore = s;
-    }
-  }
-  return pick;
-}
-
-const hex = (cp: number, unicode: boolean): string => (unicode ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`);
-
-/** A character class matching the set (with the pattern's flags; under i it may match more, never less). */
-function classSource(set: CharSet, unicode: boolean): string {
-  if (set.length === 0) return '[]';
-  return `[${set.map(([lo, hi]) => (lo === hi ? hex(lo, unicode) : `${hex(lo, unicode)}-${hex(hi, unicode)}`)).join('')}]`;
-}
-
-/**
- * The leading single characters of a one-alternative factor, when indexOf can stand in for the
- * scan: a prefix of a factor is a factor too. Two characters at least, or one rare one.
- */
-function literalPrefix(factor: Factor, flags: string): string | undefined {
-  if (factor.alts.length !== 1 || flags.includes('i')) return undefined;
-  const codes: number[] = [];
-  for (const set of factor.alts[0]!) {
-    const [range, more] = set;
-    if (more !== undefined || range === undefined || range[0] !== range[1]) break;
-    codes.push(range[0]);
-  }
-  if (codes.length === 0 || (codes.length === 1 && charRate(codes[0]!) > 0.001)) return undefined;
-  return String.fromCodePoint(...codes);
-}
-
-/** Membership by ASCII code; under the i flag both cases of a letter (and every letter if the set holds non-ASCII characters, which may fold to ASCII). */
-function asciiTable(set: CharSet, ignoreCase: boolean): Uint8Array {
-  const table = new Uint8Array(128);
-  for (const [lo, hi] of set) for (let cp = lo; cp <= Math.min(hi, 127); cp++) table[cp] = 1;
-  if (ignoreCase) {
-    const foldsToAscii = set.some(([, hi]) => hi > 127);
-    for (let cp = 0x41; cp <= 0x5a; cp++) {
-      if (table[cp] === 1 || table[cp + 32] === 1 || foldsToAscii) {
-        table[cp] = 1;
-        table[cp + 32] = 1;
-      }
-    }
-  }
-  return table;
 }
 
 function hasBackref(node: RegexNode): boolean {
