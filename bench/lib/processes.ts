@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { rawTestConfig } from '../../test/support/config.js';
 import type { TestIssuer } from '../../test/support/issuer.js';
+import { killOnExit } from '../../test/support/kill-on-exit.js';
 import { startResidencyGate, type RunningGate } from '../../test/support/residency-gate.js';
 import { ROUTE } from './fixtures.js';
 import { ROOT } from './tools.js';
@@ -20,19 +21,6 @@ export interface Service {
 }
 
 const TAIL = 64 * 1024;
-const children = new Set<ChildProcess>();
-let hooked = false;
-function track(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const c of children) c.kill('SIGKILL');
-    });
-  }
-}
-
 /** Keeps consuming a child's output (so its pipe never fills and blocks it) but only keeps the tail. */
 function drain(child: ChildProcess): () => string {
   let tail = '';
@@ -61,7 +49,7 @@ function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 /** Spawns `cmd args` and waits for a stdout line matching `ready` (its group 1: the port). */
 export async function startService(name: string, cmd: string, args: readonly string[], ready: RegExp, timeoutMs = 30_000): Promise<Service> {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  killOnExit(child);
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
@@ -127,7 +115,7 @@ export function gateConfig(issuer: TestIssuer, auditFile: string, durability: st
 export async function startGate(configYaml: string, workers?: number): Promise<Service & { gate: RunningGate }> {
   buildDist();
   const gate = await startResidencyGate(configYaml, { timeoutMs: 60_000, built: true, ...(workers === undefined ? {} : { workers }) });
-  track(gate.process);
+  killOnExit(gate.process);
   const startup = gate.logs();
   const logs = drain(gate.process);
   return {

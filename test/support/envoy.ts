@@ -3,12 +3,13 @@
 // startEnvoy() passes --admin-address-path, so the admin port may be 0 in the config (Envoy picks
 // one and we read it back); listener ports are read back from the admin /listeners endpoint, so
 // they may be 0 too. That avoids the race of probing a free port and binding it later.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killOnExit } from './kill-on-exit.js';
 
 export interface StartEnvoyOptions {
   envoyBin: string;
@@ -60,20 +61,6 @@ function nextBaseId(): number {
   return id;
 }
 
-// Envoys must not outlive a test process that dies without calling stop().
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackChild(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
-    });
-  }
-}
-
 async function httpGet(url: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
@@ -114,7 +101,7 @@ export async function startEnvoy(options: StartEnvoyOptions): Promise<RunningEnv
     ...extraArgs,
   ];
   const child = spawn(envoyBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  trackChild(child);
+  killOnExit(child);
 
   const chunks: Buffer[] = [];
   let logBytes = 0;

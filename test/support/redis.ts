@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killOnExit } from './kill-on-exit.js';
 import { freePort } from './ports.js';
 
 export interface RunningRedis {
@@ -32,11 +33,6 @@ export function warnIfNoRedis(what: string): boolean {
   return bin !== undefined;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -64,8 +60,7 @@ export async function startRedis(): Promise<RunningRedis> {
   const start = async (): Promise<void> => {
     const c = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    running.add(c);
-    c.once('exit', () => running.delete(c));
+    killOnExit(c);
     c.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     c.stderr?.on('data', (b: Buffer) => (output += b.toString()));
     const deadline = Date.now() + 10_000;
