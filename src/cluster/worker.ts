@@ -33,6 +33,9 @@ export async function runWorker(config: Config, logger: Logger, listen: string |
   watchConfig(configPath, log, () => void server.reload(configPath));
   AggregatorRegistry.setRegistries([server.metrics.registry]);
   server.readiness.onChange((s) => send({ rg: 'readiness', index, ready: s.ready, reasons: s.reasons }));
+  // The primary answers this message with its "residency-gate serving" line; this worker's own
+  // lines (batched, src/logging/destination.ts) are written out first, so the log reads in order.
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
   send({ rg: 'serving', index, address: server.address, auditFile: own.audit.file });
   const state = server.readiness.state;
   send({ rg: 'readiness', index, ready: state.ready, reasons: state.reasons });
